@@ -1,0 +1,69 @@
+"""The only way to fetch an object for a user: each accessor checks permission.
+
+An object the user may not see is reported as not found, so its existence
+does not leak across organizations or to experts outside a project.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from assay.errors import NotFound, WrongRole
+from assay.models import Lease, Organization, Project, User
+
+
+def require_requester(user: User) -> None:
+    if not user.is_requester:
+        raise WrongRole("Only members of a requester organization can do this.")
+
+
+def require_expert(user: User) -> None:
+    if not user.is_expert:
+        raise WrongRole("Only experts can take and submit tasks.")
+
+
+def organizations_of(user: User) -> QuerySet[Organization]:
+    return Organization.objects.filter(membership__user=user)
+
+
+def access_organization_by_id(user: User, organization_id: int) -> Organization:
+    require_requester(user)
+    organization = organizations_of(user).filter(id=organization_id).first()
+    if organization is None:
+        raise NotFound("No such organization.")
+    return organization
+
+
+def projects_for_requester(user: User) -> QuerySet[Project]:
+    return Project.objects.filter(organization__membership__user=user)
+
+
+def access_project_for_requester(user: User, project_id: int) -> Project:
+    require_requester(user)
+    project = projects_for_requester(user).filter(id=project_id).first()
+    if project is None:
+        raise NotFound("No such project.", code="project_not_found")
+    return project
+
+
+def projects_open_to(expert: User) -> QuerySet[Project]:
+    invited = Q(admission=Project.Admission.INVITED, projectexpert__expert=expert)
+    return Project.objects.filter(
+        Q(admission=Project.Admission.OPEN) | invited, status=Project.Status.PUBLISHED
+    ).distinct()
+
+
+def access_project_for_expert(user: User, project_id: int) -> Project:
+    require_expert(user)
+    project = projects_open_to(user).filter(id=project_id).first()
+    if project is None:
+        raise NotFound("No such project.", code="project_not_found")
+    return project
+
+
+def access_lease_by_id(user: User, lease_id: int) -> Lease:
+    require_expert(user)
+    lease = Lease.objects.select_related("item", "project").filter(id=lease_id, expert=user).first()
+    if lease is None:
+        raise NotFound("You hold no such task.", code="lease_not_found")
+    return lease

@@ -1,0 +1,1 @@
+"""Every state change is a function here; each owns its transaction."""

@@ -1,0 +1,95 @@
+"""Submitting a judgment: validated, idempotent, exactly once per lease."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from assay import clock
+from assay.access import require_expert
+from assay.actions.leases import _active_lease
+from assay.domain.pairwise import judgment_problems
+from assay.errors import Conflict, InvalidInput
+from assay.models import Item, Judgment, Lease, User
+
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+def _replay(expert: User, key: str, lease_id: int) -> Judgment | None:
+    """The judgment already stored under this key, if the same submission came before."""
+    earlier = Judgment.objects.filter(expert=expert, idempotency_key=key).first()
+    if earlier is not None and earlier.lease_id != lease_id:
+        raise Conflict(
+            "This idempotency key was used for another task.", code="idempotency_key_reused"
+        )
+    return earlier
+
+
+def submit_judgment(
+    *,
+    expert: User,
+    lease_id: int,
+    choice: str,
+    strength: int | None,
+    rationale: str,
+    idempotency_key: str,
+) -> tuple[Judgment, bool]:
+    """Store the judgment; returns it and whether it is new (False on a replay)."""
+    require_expert(expert)
+    if not _KEY.match(idempotency_key):
+        raise InvalidInput(
+            "idempotency_key must be 8 to 64 letters, digits or _.:-", code="invalid_key"
+        )
+    problems = judgment_problems(choice, strength, rationale)
+    if problems:
+        raise InvalidInput(
+            "Please complete the judgment.",
+            code="invalid_judgment",
+            details=[{"field": name, "message": text} for name, text in problems.items()],
+        )
+    try:
+        return _store(expert, lease_id, choice, strength, rationale.strip(), idempotency_key)
+    except IntegrityError:
+        earlier = _replay(expert, idempotency_key, lease_id)
+        if earlier is None:
+            raise
+        return earlier, False
+
+
+def _store(
+    expert: User, lease_id: int, choice: str, strength: int | None, rationale: str, key: str
+) -> tuple[Judgment, bool]:
+    with transaction.atomic():
+        earlier = _replay(expert, key, lease_id)
+        if earlier is not None:
+            return earlier, False
+        lease = _active_lease(expert, lease_id)
+        now = clock.now()
+        closed = Lease.objects.filter(
+            id=lease.id, state=Lease.State.ACTIVE, expires_at__gt=now
+        ).update(state=Lease.State.SUBMITTED, closed_at=now)
+        if closed != 1:
+            earlier = _replay(expert, key, lease_id)
+            if earlier is not None:
+                return earlier, False
+            raise Conflict("This task is no longer yours.", code="lease_expired")
+        project = lease.project
+        if project.guidelines_id is None:
+            raise Conflict("This project has no guidelines.", code="no_guidelines")
+        judgment = Judgment.objects.create(
+            lease=lease,
+            item_id=lease.item_id,
+            project=project,
+            expert=expert,
+            guidelines_id=project.guidelines_id,
+            choice=choice,
+            strength=strength,
+            rationale=rationale,
+            idempotency_key=key,
+            duration_seconds=max(0, int((now - lease.created_at).total_seconds())),
+            created_at=now,
+        )
+        Item.objects.filter(id=lease.item_id).update(judgment_count=F("judgment_count") + 1)
+    return judgment, True

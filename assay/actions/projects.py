@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from assay import clock
+from assay.domain.pay import format_money, hourly_rate_cents
+from assay.errors import Conflict, InvalidInput, NotFound
+from assay.models import GuidelineVersion, Organization, Project, ProjectExpert, User
+
+MAX_OVERLAP = 25
+MAX_GUIDELINES_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class ProjectTerms:
+    name: str
+    description: str
+    overlap: int
+    pay_cents: int
+    estimated_minutes: int
+    admission: str = Project.Admission.OPEN
+
+
+def _terms_problems(terms: ProjectTerms) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not terms.name.strip() or len(terms.name) > 200:
+        problems["name"] = "name the project (up to 200 characters)"
+    if not 1 <= terms.overlap <= MAX_OVERLAP:
+        problems["overlap"] = f"judgments per item must be between 1 and {MAX_OVERLAP}"
+    if not 1 <= terms.pay_cents <= 1_000_000:
+        problems["pay_cents"] = "pay per task must be between 0.01 and 10,000"
+    if not 1 <= terms.estimated_minutes <= 480:
+        problems["estimated_minutes"] = "estimated minutes must be between 1 and 480"
+    if terms.admission not in Project.Admission.values:
+        problems["admission"] = "admission must be open or invited"
+    return problems
+
+
+def _raise_if(problems: dict[str, str]) -> None:
+    if problems:
+        details = [{"field": name, "message": text} for name, text in problems.items()]
+        raise InvalidInput("Please correct the highlighted fields.", details=details)
+
+
+def create_project(
+    *, actor: User, organization: Organization, terms: ProjectTerms, guidelines: str
+) -> Project:
+    _raise_if(_terms_problems(terms))
+    now = clock.now()
+    with transaction.atomic():
+        project = Project.objects.create(
+            organization=organization,
+            name=terms.name.strip(),
+            description=terms.description.strip(),
+            overlap=terms.overlap,
+            pay_cents=terms.pay_cents,
+            currency=settings.CURRENCY,
+            estimated_minutes=terms.estimated_minutes,
+            admission=terms.admission,
+            created_by=actor,
+            created_at=now,
+        )
+        if guidelines.strip():
+            _add_guidelines(project, actor, guidelines)
+    return project
+
+
+def update_terms(*, actor: User, project: Project, terms: ProjectTerms) -> Project:
+    """Terms that decide pay and redundancy change only while the project is a draft."""
+    _raise_if(_terms_problems(terms))
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(id=project.id)
+        if project.status != Project.Status.DRAFT:
+            raise Conflict(
+                "Pay, time and overlap are fixed once a project is published.",
+                code="project_not_draft",
+            )
+        project.name = terms.name.strip()
+        project.description = terms.description.strip()
+        project.overlap = terms.overlap
+        project.pay_cents = terms.pay_cents
+        project.estimated_minutes = terms.estimated_minutes
+        project.admission = terms.admission
+        project.save()
+    return project
+
+
+def _add_guidelines(project: Project, actor: User, body: str) -> GuidelineVersion:
+    latest = project.guideline_versions.order_by("-number").first()
+    version = GuidelineVersion.objects.create(
+        project=project,
+        number=(latest.number + 1) if latest else 1,
+        body=body,
+        author=actor,
+        created_at=clock.now(),
+    )
+    project.guidelines = version
+    project.save(update_fields=["guidelines"])
+    return version
+
+
+def revise_guidelines(*, actor: User, project: Project, body: str) -> GuidelineVersion:
+    """Save a new version; judgments made from now on record it."""
+    if not body.strip():
+        raise InvalidInput("Guidelines cannot be empty.", code="empty_guidelines")
+    if len(body) > MAX_GUIDELINES_CHARS:
+        raise InvalidInput("Guidelines are too long.", code="guidelines_too_long")
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(id=project.id)
+        if project.status == Project.Status.CLOSED:
+            raise Conflict("This project is closed.", code="project_closed")
+        current = project.guidelines
+        if current is not None and current.body == body:
+            return current
+        return _add_guidelines(project, actor, body)
+
+
+def publish_problems(project: Project) -> list[str]:
+    problems = []
+    if project.guidelines_id is None:
+        problems.append("Write guidelines first.")
+    if not project.items.exists():
+        problems.append("Upload at least one item first.")
+    rate = hourly_rate_cents(project.pay_cents, project.estimated_minutes)
+    floor = settings.PAY_FLOOR_CENTS_PER_HOUR
+    if rate < floor:
+        problems.append(
+            f"Pay implies {format_money(rate, project.currency)} an hour, under the floor of "
+            f"{format_money(floor, project.currency)}; raise pay or lower the estimated time."
+        )
+    return problems
+
+
+def publish_project(*, actor: User, project: Project) -> Project:
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(id=project.id)
+        if project.status == Project.Status.PUBLISHED:
+            return project
+        if project.status != Project.Status.DRAFT:
+            raise Conflict("Only a draft can be published.", code="project_not_draft")
+        problems = publish_problems(project)
+        if problems:
+            raise Conflict(
+                " ".join(problems),
+                code="cannot_publish",
+                details=[{"message": text} for text in problems],
+            )
+        project.status = Project.Status.PUBLISHED
+        project.published_at = clock.now()
+        project.save(update_fields=["status", "published_at"])
+    return project
+
+
+def close_project(*, actor: User, project: Project) -> Project:
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(id=project.id)
+        project.status = Project.Status.CLOSED
+        project.save(update_fields=["status"])
+    return project
+
+
+def admit_expert(*, actor: User, project: Project, email: str) -> ProjectExpert:
+    expert = User.objects.filter(email=email.strip().lower(), role=User.Role.EXPERT).first()
+    if expert is None:
+        raise NotFound("No expert has an account with that email.", code="expert_not_found")
+    with transaction.atomic():
+        admission, _ = ProjectExpert.objects.get_or_create(project=project, expert=expert)
+    return admission

@@ -1,0 +1,61 @@
+"""Personal API tokens: shown once, stored as a SHA-256 digest, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import transaction
+
+from assay import clock
+from assay.errors import InvalidInput, NotFound
+from assay.models import ApiToken, User
+
+TOKEN_PREFIX = "assay_"
+
+
+def _digest(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def create_token(*, user: User, name: str) -> tuple[ApiToken, str]:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("Name the token (up to 100 characters).", code="invalid_token_name")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            prefix=plaintext[: len(TOKEN_PREFIX) + 6],
+            digest=_digest(plaintext),
+            created_at=clock.now(),
+        )
+    return token, plaintext
+
+
+def revoke_token(*, user: User, token_id: int) -> ApiToken:
+    with transaction.atomic():
+        token = ApiToken.objects.filter(id=token_id, user=user).first()
+        if token is None:
+            raise NotFound("No such token.", code="token_not_found")
+        if token.revoked_at is None:
+            token.revoked_at = clock.now()
+            token.save(update_fields=["revoked_at"])
+    return token
+
+
+def user_for_token(plaintext: str) -> User | None:
+    if not plaintext.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=_digest(plaintext), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = clock.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(id=token.id).update(last_used_at=now)
+    return token.user

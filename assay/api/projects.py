@@ -1,0 +1,241 @@
+"""Requester endpoints: projects, guidelines, items, publishing, progress, exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from assay.access import (
+    access_organization_by_id,
+    access_project_for_requester,
+    organizations_of,
+    projects_for_requester,
+    require_requester,
+)
+from assay.actions import projects as project_actions
+from assay.actions.imports import import_items
+from assay.api.auth import actor
+from assay.domain.pay import hourly_rate_cents
+from assay.errors import InvalidInput
+from assay.models import Project
+from assay.reports import as_jsonl, dpo_records, dpo_summary, judgment_records, progress
+
+router = Router(tags=["projects"])
+
+
+class ProjectIn(Schema):
+    name: str
+    description: str = ""
+    overlap: int = 3
+    pay_cents: int
+    estimated_minutes: int
+    admission: str = "open"
+    guidelines: str = ""
+    organization_id: int | None = None
+
+
+class TermsIn(Schema):
+    name: str
+    description: str = ""
+    overlap: int
+    pay_cents: int
+    estimated_minutes: int
+    admission: str = "open"
+
+
+class ProjectOut(Schema):
+    id: int
+    organization_id: int
+    name: str
+    description: str
+    task_type: str
+    status: str
+    admission: str
+    overlap: int
+    pay_cents: int
+    currency: str
+    estimated_minutes: int
+    hourly_rate_cents: int
+    guideline_version: int | None
+    created_at: dt.datetime
+    published_at: dt.datetime | None
+
+
+class GuidelinesIn(Schema):
+    body: str
+
+
+class GuidelinesOut(Schema):
+    version: int
+    body: str
+    created_at: dt.datetime
+
+
+class ImportOut(Schema):
+    created: int
+
+
+class ExpertIn(Schema):
+    email: str
+
+
+class ProgressOut(Schema):
+    items: int
+    done: int
+    in_progress: int
+    waiting: int
+    judgments: int
+    active_leases: int
+    judgments_last_hour: int
+    judgments_per_hour: float
+
+
+class DpoSummaryOut(Schema):
+    pairs: int
+    tied: int
+    incomplete: int
+
+
+def project_out(project: Project) -> ProjectOut:
+    return ProjectOut(
+        id=project.id,
+        organization_id=project.organization_id,
+        name=project.name,
+        description=project.description,
+        task_type=project.task_type,
+        status=project.status,
+        admission=project.admission,
+        overlap=project.overlap,
+        pay_cents=project.pay_cents,
+        currency=project.currency,
+        estimated_minutes=project.estimated_minutes,
+        hourly_rate_cents=hourly_rate_cents(project.pay_cents, project.estimated_minutes),
+        guideline_version=project.guidelines.number if project.guidelines else None,
+        created_at=project.created_at,
+        published_at=project.published_at,
+    )
+
+
+def _terms(payload: ProjectIn | TermsIn) -> project_actions.ProjectTerms:
+    return project_actions.ProjectTerms(
+        name=payload.name,
+        description=payload.description,
+        overlap=payload.overlap,
+        pay_cents=payload.pay_cents,
+        estimated_minutes=payload.estimated_minutes,
+        admission=payload.admission,
+    )
+
+
+@router.get("", response=list[ProjectOut])
+def list_projects(request: HttpRequest) -> list[ProjectOut]:
+    require_requester(actor(request))
+    projects = projects_for_requester(actor(request)).select_related("guidelines")
+    return [project_out(p) for p in projects.order_by("-created_at")]
+
+
+@router.post("", response={201: ProjectOut})
+def create_project(request: HttpRequest, payload: ProjectIn) -> tuple[int, ProjectOut]:
+    user = actor(request)
+    require_requester(user)
+    if payload.organization_id is None:
+        organization = organizations_of(user).order_by("id").first()
+        if organization is None:
+            raise InvalidInput("You belong to no organization.", code="no_organization")
+    else:
+        organization = access_organization_by_id(user, payload.organization_id)
+    project = project_actions.create_project(
+        actor=user, organization=organization, terms=_terms(payload), guidelines=payload.guidelines
+    )
+    return 201, project_out(project)
+
+
+@router.get("/{project_id}", response=ProjectOut)
+def get_project(request: HttpRequest, project_id: int) -> ProjectOut:
+    return project_out(access_project_for_requester(actor(request), project_id))
+
+
+@router.put("/{project_id}", response=ProjectOut)
+def update_project(request: HttpRequest, project_id: int, payload: TermsIn) -> ProjectOut:
+    project = access_project_for_requester(actor(request), project_id)
+    project = project_actions.update_terms(
+        actor=actor(request), project=project, terms=_terms(payload)
+    )
+    return project_out(project)
+
+
+@router.put("/{project_id}/guidelines", response=GuidelinesOut)
+def put_guidelines(request: HttpRequest, project_id: int, payload: GuidelinesIn) -> GuidelinesOut:
+    project = access_project_for_requester(actor(request), project_id)
+    version = project_actions.revise_guidelines(
+        actor=actor(request), project=project, body=payload.body
+    )
+    return GuidelinesOut(version=version.number, body=version.body, created_at=version.created_at)
+
+
+@router.post("/{project_id}/items", response={201: ImportOut})
+def upload_items(
+    request: HttpRequest, project_id: int, file: File[UploadedFile]
+) -> tuple[int, ImportOut]:
+    project = access_project_for_requester(actor(request), project_id)
+    report = import_items(
+        actor=actor(request),
+        project=project,
+        stream=file.file,
+        filename=file.name or "",
+        size=file.size or 0,
+    )
+    return 201, ImportOut(created=report.created)
+
+
+@router.post("/{project_id}/publish", response=ProjectOut)
+def publish(request: HttpRequest, project_id: int) -> ProjectOut:
+    project = access_project_for_requester(actor(request), project_id)
+    return project_out(project_actions.publish_project(actor=actor(request), project=project))
+
+
+@router.post("/{project_id}/experts", response={204: None})
+def admit(request: HttpRequest, project_id: int, payload: ExpertIn) -> tuple[int, None]:
+    project = access_project_for_requester(actor(request), project_id)
+    project_actions.admit_expert(actor=actor(request), project=project, email=payload.email)
+    return 204, None
+
+
+@router.get("/{project_id}/progress", response=ProgressOut)
+def get_progress(request: HttpRequest, project_id: int) -> ProgressOut:
+    project = access_project_for_requester(actor(request), project_id)
+    return ProgressOut(**progress(project).as_dict())
+
+
+def _jsonl_download(records: object, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(records, content_type="application/x-ndjson")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.get("/{project_id}/exports/judgments.jsonl", response={200: None})
+def export_judgments(request: HttpRequest, project_id: int) -> StreamingHttpResponse:
+    project = access_project_for_requester(actor(request), project_id)
+    return _jsonl_download(
+        as_jsonl(judgment_records(project)), f"project-{project.id}-judgments.jsonl"
+    )
+
+
+@router.get("/{project_id}/exports/dpo.jsonl", response={200: None})
+def export_dpo(request: HttpRequest, project_id: int) -> StreamingHttpResponse:
+    project = access_project_for_requester(actor(request), project_id)
+    summary = dpo_summary(project)
+    response = _jsonl_download(as_jsonl(dpo_records(project)), f"project-{project.id}-dpo.jsonl")
+    response["X-Assay-Pairs"] = str(summary.pairs)
+    response["X-Assay-Tied"] = str(summary.tied)
+    response["X-Assay-Incomplete"] = str(summary.incomplete)
+    return response
+
+
+@router.get("/{project_id}/exports/dpo/summary", response=DpoSummaryOut)
+def export_dpo_summary(request: HttpRequest, project_id: int) -> DpoSummaryOut:
+    project = access_project_for_requester(actor(request), project_id)
+    return DpoSummaryOut(**dpo_summary(project).as_dict())

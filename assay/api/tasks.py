@@ -1,0 +1,166 @@
+"""Expert endpoints: open projects, the next task, heartbeats, returns, judgments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from assay.access import access_project_for_expert, projects_open_to, require_expert
+from assay.actions.judgments import submit_judgment
+from assay.actions.leases import QueueIsEmpty, claim_next_task, extend_lease, return_lease
+from assay.api.auth import actor
+from assay.domain.pay import hourly_rate_cents
+from assay.models import Lease, Project
+from assay.render import markdown_to_html
+
+router = Router(tags=["tasks"])
+
+
+class OpenProjectOut(Schema):
+    id: int
+    name: str
+    description: str
+    pay_cents: int
+    currency: str
+    estimated_minutes: int
+    hourly_rate_cents: int
+
+
+class ItemOut(Schema):
+    prompt: str
+    response_a: str
+    response_b: str
+    prompt_html: str
+    response_a_html: str
+    response_b_html: str
+
+
+class TaskOut(Schema):
+    lease_id: int
+    expires_at: dt.datetime
+    project: OpenProjectOut
+    guideline_version: int | None
+    item: ItemOut
+
+
+class EmptyOut(Schema):
+    code: str
+    message: str
+    retry_at: dt.datetime | None
+
+
+class NextOut(Schema):
+    task: TaskOut | None
+    empty: EmptyOut | None
+
+
+class NextIn(Schema):
+    project_id: int | None = None
+
+
+class JudgmentIn(Schema):
+    choice: str
+    strength: int | None = None
+    rationale: str
+    idempotency_key: str
+
+
+class JudgmentOut(Schema):
+    id: int
+    lease_id: int
+    choice: str
+    strength: int | None
+    rationale: str
+    guideline_version: int
+    created_at: dt.datetime
+    replayed: bool
+
+
+def open_project_out(project: Project) -> OpenProjectOut:
+    return OpenProjectOut(
+        id=project.id,
+        name=project.name,
+        description=project.description,
+        pay_cents=project.pay_cents,
+        currency=project.currency,
+        estimated_minutes=project.estimated_minutes,
+        hourly_rate_cents=hourly_rate_cents(project.pay_cents, project.estimated_minutes),
+    )
+
+
+def task_out(lease: Lease) -> TaskOut:
+    item = lease.item
+    project = lease.project
+    return TaskOut(
+        lease_id=lease.id,
+        expires_at=lease.expires_at,
+        project=open_project_out(project),
+        guideline_version=project.guidelines.number if project.guidelines else None,
+        item=ItemOut(
+            prompt=item.prompt,
+            response_a=item.response_a,
+            response_b=item.response_b,
+            prompt_html=markdown_to_html(item.prompt),
+            response_a_html=markdown_to_html(item.response_a),
+            response_b_html=markdown_to_html(item.response_b),
+        ),
+    )
+
+
+@router.get("/projects", response=list[OpenProjectOut])
+def open_projects(request: HttpRequest) -> list[OpenProjectOut]:
+    require_expert(actor(request))
+    projects = projects_open_to(actor(request)).order_by("published_at", "id")
+    return [open_project_out(project) for project in projects]
+
+
+@router.post("/next", response=NextOut)
+def next_task(request: HttpRequest, payload: NextIn) -> NextOut:
+    user = actor(request)
+    project = None
+    if payload.project_id is not None:
+        project = access_project_for_expert(user, payload.project_id)
+    try:
+        lease = claim_next_task(expert=user, project=project)
+    except QueueIsEmpty as empty:
+        why = empty.why
+        return NextOut(
+            task=None, empty=EmptyOut(code=why.code, message=why.message, retry_at=why.retry_at)
+        )
+    return NextOut(task=task_out(lease), empty=None)
+
+
+@router.post("/{lease_id}/heartbeat", response=TaskOut)
+def heartbeat(request: HttpRequest, lease_id: int) -> TaskOut:
+    return task_out(extend_lease(expert=actor(request), lease_id=lease_id))
+
+
+@router.post("/{lease_id}/return", response={204: None})
+def give_back(request: HttpRequest, lease_id: int) -> tuple[int, None]:
+    return_lease(expert=actor(request), lease_id=lease_id)
+    return 204, None
+
+
+@router.post("/{lease_id}/judgment", response={201: JudgmentOut, 200: JudgmentOut})
+def judge(request: HttpRequest, lease_id: int, payload: JudgmentIn) -> tuple[int, JudgmentOut]:
+    judgment, created = submit_judgment(
+        expert=actor(request),
+        lease_id=lease_id,
+        choice=payload.choice,
+        strength=payload.strength,
+        rationale=payload.rationale,
+        idempotency_key=payload.idempotency_key,
+    )
+    out = JudgmentOut(
+        id=judgment.id,
+        lease_id=judgment.lease_id,
+        choice=judgment.choice,
+        strength=judgment.strength,
+        rationale=judgment.rationale,
+        guideline_version=judgment.guidelines.number,
+        created_at=judgment.created_at,
+        replayed=not created,
+    )
+    return (201 if created else 200), out

@@ -1,0 +1,1 @@
+"""The seeded demo marketplace that ``assay demo`` serves."""

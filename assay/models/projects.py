@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.db import models
+
+from assay.models.accounts import Organization, User
+
+
+class Project(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        CLOSED = "closed", "Closed"
+
+    class Admission(models.TextChoices):
+        OPEN = "open", "Every expert"
+        INVITED = "invited", "Invited experts only"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    task_type = models.CharField(max_length=32, default="pairwise")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    admission = models.CharField(max_length=16, choices=Admission.choices, default="open")
+    overlap = models.PositiveIntegerField(default=3)
+    pay_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    estimated_minutes = models.PositiveIntegerField()
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    guidelines = models.ForeignKey(
+        "GuidelineVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "admission"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GuidelineVersion(models.Model):
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="guideline_versions"
+    )
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="one_guideline_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} guidelines v{self.number}"
+
+
+class ProjectExpert(models.Model):
+    """An expert admitted to an invite-only project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    expert = models.ForeignKey(User, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "expert"], name="one_admission"),
+        ]

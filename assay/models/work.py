@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from assay.models.accounts import User
+from assay.models.projects import GuidelineVersion, Project
+
+
+class Item(models.Model):
+    """One prompt with two candidate responses.
+
+    ``reserved`` counts active leases plus submitted judgments; a claim is a
+    compare-and-set on it, so it never passes the project's overlap.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="items")
+    external_id = models.CharField(max_length=200)
+    prompt = models.TextField()
+    response_a = models.TextField()
+    response_b = models.TextField()
+    metadata = models.JSONField(default=dict, blank=True)
+    reserved = models.PositiveIntegerField(default=0)
+    judgment_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "external_id"], name="one_external_id"),
+        ]
+        indexes = [models.Index(fields=["project", "reserved", "id"])]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Lease(models.Model):
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUBMITTED = "submitted", "Submitted"
+        RELEASED = "released", "Returned"
+        EXPIRED = "expired", "Expired"
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="leases")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    expert = models.ForeignKey(User, on_delete=models.CASCADE, related_name="leases")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "expert"], name="one_lease_per_item_expert"),
+            models.UniqueConstraint(
+                fields=["expert", "project"],
+                condition=Q(state="active"),
+                name="one_active_lease_per_project",
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "state", "expires_at"])]
+
+
+class Judgment(models.Model):
+    class Choice(models.TextChoices):
+        A = "a", "A is better"
+        B = "b", "B is better"
+        TIE = "tie", "Tie"
+
+    lease = models.OneToOneField(Lease, on_delete=models.PROTECT, related_name="judgment")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="judgments")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="judgments")
+    expert = models.ForeignKey(User, on_delete=models.PROTECT, related_name="judgments")
+    guidelines = models.ForeignKey(GuidelineVersion, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=8, choices=Choice.choices)
+    strength = models.PositiveSmallIntegerField(null=True, blank=True)
+    rationale = models.TextField()
+    idempotency_key = models.CharField(max_length=64)
+    duration_seconds = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["expert", "idempotency_key"], name="one_judgment_per_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "created_at"])]

@@ -1,0 +1,58 @@
+"""Markdown to safe HTML for untrusted text: model outputs, imported items, guidelines.
+
+Raw HTML in the source is never passed through: markdown-it escapes it, and
+nh3 then removes anything outside a small allow-list as a second wall.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+_TAGS = {
+    "a", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "li", "ol", "p", "pre", "span", "strong", "table", "tbody", "td", "th", "thead",
+    "tr", "ul",
+}  # fmt: skip
+_ATTRIBUTES = {"a": {"href", "title"}, "span": {"class"}, "div": {"class"}, "code": {"class"}}
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def _highlight(code: str, language: str, _attrs: str) -> str:
+    try:
+        lexer = get_lexer_by_name(language.strip()) if language.strip() else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return ""
+    body: str = highlight(code, lexer, _FORMATTER)
+    return f'<pre><code class="highlight">{body}</code></pre>'
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    options = {"html": False, "linkify": False, "typographer": False, "highlight": _highlight}
+    return MarkdownIt("commonmark", options).enable("table").enable("strikethrough")
+
+
+def markdown_to_html(text: str) -> str:
+    html = _parser().render(text)
+    cleaned: str = nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return cleaned
+
+
+def highlight_css() -> str:
+    css: str = HtmlFormatter().get_style_defs(".highlight")
+    return css

@@ -1,0 +1,66 @@
+// Keyboard judging for the pairwise task page. Delegated to the document
+// because htmx swaps each new task into #task.
+(function () {
+  "use strict";
+  const form = () => document.getElementById("judgment-form");
+
+  function syncStrength(f) {
+    const tie = f.querySelector('input[name=choice][value=tie]');
+    const isTie = tie && tie.checked;
+    f.querySelectorAll('input[name=strength]').forEach((input) => {
+      input.disabled = isTie;
+      if (isTie) input.checked = false;
+    });
+    const a = f.querySelector('input[name=choice][value=a]');
+    const b = f.querySelector('input[name=choice][value=b]');
+    document.getElementById("response-a").classList.toggle("chosen", !!(a && a.checked));
+    document.getElementById("response-b").classList.toggle("chosen", !!(b && b.checked));
+  }
+
+  document.addEventListener("change", (event) => {
+    const f = form();
+    if (f && f.contains(event.target)) syncStrength(f);
+  });
+
+  document.addEventListener("keydown", (event) => {
+    const f = form();
+    if (!f) return;
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+      event.preventDefault();
+      f.requestSubmit();
+      return;
+    }
+    const typing = event.target.matches("textarea, input[type=text]");
+    if (typing) {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "/") {
+      event.preventDefault();
+      f.querySelector("textarea[name=rationale]").focus();
+      return;
+    }
+    if (event.key === "R" && event.shiftKey) {
+      document.getElementById("return-task").click();
+      return;
+    }
+    const target = f.querySelector('input[type=radio][data-key="' + event.key.toLowerCase() + '"]');
+    if (target && !target.disabled) {
+      event.preventDefault();
+      target.checked = true;
+      target.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+
+  // Keep the lease alive while the page is open.
+  setInterval(() => {
+    const f = form();
+    if (f && window.htmx) htmx.ajax("POST", f.dataset.heartbeat, { swap: "none", source: f });
+  }, 60000);
+
+  document.body.addEventListener("htmx:afterSwap", () => {
+    const f = form();
+    if (f) syncStrength(f);
+  });
+})();

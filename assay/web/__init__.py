@@ -1,0 +1,1 @@
+"""Server-rendered pages with htmx; thin adapters over ``assay.actions``."""

@@ -1,0 +1,142 @@
+"""Expert pages: open projects with pay shown up front, and the task page."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from assay.access import access_lease_by_id, access_project_for_expert, projects_open_to
+from assay.actions.judgments import submit_judgment
+from assay.actions.leases import QueueIsEmpty, claim_next_task, extend_lease, return_lease
+from assay.domain.pairwise import STRENGTHS
+from assay.domain.pay import format_money, hourly_rate_cents
+from assay.errors import AssayError, InvalidInput
+from assay.models import Lease, Project, User
+from assay.render import markdown_to_html
+from assay.web.util import current_user, expert_view
+
+
+def _offer(project: Project) -> dict[str, object]:
+    return {
+        "project": project,
+        "pay": format_money(project.pay_cents, project.currency),
+        "rate": format_money(
+            hourly_rate_cents(project.pay_cents, project.estimated_minutes), project.currency
+        ),  # fmt: skip
+    }
+
+
+@expert_view
+def work(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    offers = [_offer(p) for p in projects_open_to(user).order_by("published_at", "id")]
+    empty = None
+    if not offers:
+        try:
+            claim_next_task(expert=user)
+        except QueueIsEmpty as why:
+            empty = why.why
+    done = user.judgments.count()
+    return render(request, "assay/work.html", {"offers": offers, "empty": empty, "done": done})
+
+
+@expert_view
+def task_page(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = access_project_for_expert(current_user(request), project_id)
+    context = _offer(project) | {
+        "guidelines_html": markdown_to_html(project.guidelines.body) if project.guidelines else "",
+    }
+    return render(request, "assay/task.html", context)
+
+
+def _task_fragment(
+    request: HttpRequest, lease: Lease, *, error: AssayError | None = None,
+    values: dict[str, str] | None = None, notice: str = "",
+) -> HttpResponse:  # fmt: skip
+    item = lease.item
+    context = {
+        "lease": lease,
+        "project": lease.project,
+        "prompt_html": markdown_to_html(item.prompt),
+        "a_html": markdown_to_html(item.response_a),
+        "b_html": markdown_to_html(item.response_b),
+        "strengths": sorted(STRENGTHS.items()),
+        "key": (values or {}).get("idempotency_key") or uuid.uuid4().hex,
+        "values": values or {},
+        "error": error,
+        "notice": notice,
+        "done": lease.expert.judgments.filter(project=lease.project).count(),
+    }
+    return render(request, "assay/partials/task.html", context)
+
+
+def _next(request: HttpRequest, expert: User, project: Project, notice: str = "") -> HttpResponse:
+    try:
+        lease = claim_next_task(expert=expert, project=project)
+    except QueueIsEmpty as empty:
+        context = {"empty": empty.why, "project": project, "notice": notice}
+        return render(request, "assay/partials/empty.html", context)
+    return _task_fragment(request, lease, notice=notice)
+
+
+@expert_view
+@require_POST
+def next_task(request: HttpRequest, project_id: int) -> HttpResponse:
+    user = current_user(request)
+    return _next(request, user, access_project_for_expert(user, project_id))
+
+
+def _strength(text: str) -> int | None:
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput("Pick a strength from 1 to 4.", code="invalid_judgment") from None
+
+
+@expert_view
+@require_POST
+def submit(request: HttpRequest, lease_id: int) -> HttpResponse:
+    user = current_user(request)
+    lease = access_lease_by_id(user, lease_id)
+    form = request.POST
+    values = {k: form.get(k, "") for k in ("choice", "strength", "rationale", "idempotency_key")}
+    try:
+        judgment, created = submit_judgment(
+            expert=user,
+            lease_id=lease.id,
+            choice=values["choice"],
+            strength=_strength(values["strength"]),
+            rationale=values["rationale"],
+            idempotency_key=values["idempotency_key"],
+        )
+    except InvalidInput as error:
+        return _task_fragment(request, lease, error=error, values=values)
+    except AssayError as error:
+        return _next(request, user, lease.project, notice=error.message)
+    notice = "Judgment saved." if created else "That judgment was already saved."
+    return _next(request, user, lease.project, notice=notice)
+
+
+@expert_view
+@require_POST
+def give_back(request: HttpRequest, lease_id: int) -> HttpResponse:
+    user = current_user(request)
+    lease = access_lease_by_id(user, lease_id)
+    notice = "Task returned. It will not be offered to you again."
+    try:
+        return_lease(expert=user, lease_id=lease.id)
+    except AssayError as error:
+        notice = error.message
+    return _next(request, user, lease.project, notice=notice)
+
+
+@expert_view
+@require_POST
+def heartbeat(request: HttpRequest, lease_id: int) -> HttpResponse:
+    extend_lease(expert=current_user(request), lease_id=lease_id)
+    return HttpResponse(status=204)

@@ -1,0 +1,163 @@
+"""Requester pages: projects, guidelines, uploads, publishing, progress, downloads."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from assay.access import access_project_for_requester, organizations_of, projects_for_requester
+from assay.actions import projects as project_actions
+from assay.actions.imports import import_items
+from assay.domain.pay import format_money, hourly_rate_cents, parse_money
+from assay.errors import AssayError, InvalidInput, NotFound
+from assay.models import Project
+from assay.render import markdown_to_html
+from assay.reports import as_jsonl, dpo_records, dpo_summary, judgment_records, progress
+from assay.web.util import current_user, requester_view
+
+
+def _terms_from(form: dict[str, str]) -> project_actions.ProjectTerms:
+    problems = []
+    numbers: dict[str, int] = {}
+    for name in ("overlap", "estimated_minutes"):
+        try:
+            numbers[name] = int(form.get(name, ""))
+        except ValueError:
+            problems.append({"field": name, "message": "enter a whole number"})
+    try:
+        numbers["pay_cents"] = parse_money(form.get("pay", ""))
+    except ValueError:
+        problems.append({"field": "pay", "message": "enter an amount such as 1.50"})
+    if problems:
+        raise InvalidInput("Please correct the highlighted fields.", details=problems)
+    return project_actions.ProjectTerms(
+        name=form.get("name", ""),
+        description=form.get("description", ""),
+        overlap=numbers["overlap"],
+        pay_cents=numbers["pay_cents"],
+        estimated_minutes=numbers["estimated_minutes"],
+        admission=form.get("admission", "open"),
+    )
+
+
+@requester_view
+def project_list(request: HttpRequest) -> HttpResponse:
+    projects = projects_for_requester(current_user(request)).order_by("-created_at")
+    rows = [(p, progress(p)) for p in projects.select_related("organization")]
+    return render(request, "assay/projects.html", {"rows": rows})
+
+
+@requester_view
+def project_new(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    values = {"overlap": "3", "estimated_minutes": "4", "pay": "1.20", "admission": "open"}
+    if request.method == "POST":
+        values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+        try:
+            organization = organizations_of(user).order_by("id").first()
+            if organization is None:
+                raise InvalidInput("You belong to no organization.", code="no_organization")
+            project = project_actions.create_project(
+                actor=user,
+                organization=organization,
+                terms=_terms_from(values),
+                guidelines=values.get("guidelines", ""),
+            )
+        except AssayError as error:
+            return render(request, "assay/project_new.html", {"values": values, "error": error},
+                          status=error.status)  # fmt: skip
+        messages.success(request, "Project created. Upload items, then publish.")
+        return redirect("project", project_id=project.id)
+    return render(request, "assay/project_new.html", {"values": values})
+
+
+def _detail_context(project: Project) -> dict[str, object]:
+    rate = hourly_rate_cents(project.pay_cents, project.estimated_minutes)
+    return {
+        "project": project,
+        "pay": format_money(project.pay_cents, project.currency),
+        "rate": format_money(rate, project.currency),
+        "guidelines_html": markdown_to_html(project.guidelines.body) if project.guidelines else "",
+        "versions": project.guideline_versions.order_by("-number"),
+        "publish_problems": project_actions.publish_problems(project)
+        if project.status == Project.Status.DRAFT
+        else [],
+        "progress": progress(project),
+        "dpo": dpo_summary(project),
+        "admitted": project.projectexpert_set.select_related("expert"),
+        "pay_input": f"{project.pay_cents // 100}.{project.pay_cents % 100:02d}",
+    }
+
+
+@requester_view
+def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = access_project_for_requester(current_user(request), project_id)
+    return render(request, "assay/project_detail.html", _detail_context(project))
+
+
+ACTIONS = {"guidelines", "terms", "publish", "admit", "upload"}
+
+
+def _act(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
+    user = current_user(request)
+    if action not in ACTIONS:
+        raise NotFound("No such page.")
+    project = access_project_for_requester(user, project_id)
+    form = request.POST
+    try:
+        if action == "guidelines":
+            version = project_actions.revise_guidelines(
+                actor=user, project=project, body=form.get("body", "")
+            )
+            messages.success(request, f"Guidelines saved as version {version.number}.")
+        elif action == "terms":
+            project_actions.update_terms(
+                actor=user, project=project, terms=_terms_from(dict(form.items()))
+            )
+            messages.success(request, "Terms saved.")
+        elif action == "publish":
+            project_actions.publish_project(actor=user, project=project)
+            messages.success(request, "Published. Experts can take tasks now.")
+        elif action == "admit":
+            project_actions.admit_expert(actor=user, project=project, email=form.get("email", ""))
+            messages.success(request, "Expert admitted.")
+        elif action == "upload":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise InvalidInput("Choose a file to upload.", code="no_file")
+            report = import_items(
+                actor=user, project=project, stream=upload.file, filename=upload.name or "",
+                size=upload.size or 0,
+            )  # fmt: skip
+            messages.success(request, f"Imported {report.created} items.")
+    except AssayError as error:
+        project.refresh_from_db()
+        context = _detail_context(project) | {"error": error, "error_section": action}
+        return render(request, "assay/project_detail.html", context, status=error.status)
+    return redirect("project", project_id=project.id)
+
+
+@requester_view
+@require_POST
+def project_action(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
+    return _act(request, project_id, action)
+
+
+@requester_view
+def project_progress(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = access_project_for_requester(current_user(request), project_id)
+    context = {"project": project, "progress": progress(project), "dpo": dpo_summary(project)}
+    return render(request, "assay/partials/progress.html", context)
+
+
+@requester_view
+def project_export(request: HttpRequest, project_id: int, kind: str) -> HttpResponse:
+    project = access_project_for_requester(current_user(request), project_id)
+    if kind not in {"dpo", "judgments"}:
+        raise NotFound("No such export.")
+    records = dpo_records(project) if kind == "dpo" else judgment_records(project)
+    response = StreamingHttpResponse(as_jsonl(records), content_type="application/x-ndjson")
+    response["Content-Disposition"] = f'attachment; filename="project-{project.id}-{kind}.jsonl"'
+    return response

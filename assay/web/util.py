@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+
+from assay.access import require_expert, require_requester
+from assay.models import User
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def current_user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _role_view(check: Callable[[User], None]) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            check(current_user(request))
+            return view(request, *args, **kwargs)
+
+        return cast(View, login_required(wrapped))
+
+    return decorate
+
+
+requester_view = _role_view(require_requester)
+expert_view = _role_view(require_expert)
