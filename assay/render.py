@@ -54,5 +54,5 @@ def markdown_to_html(text: str) -> str:
 
 
 def highlight_css() -> str:
-    css: str = HtmlFormatter().get_style_defs(".highlight")
+    css: str = HtmlFormatter().get_style_defs(".highlight")  # type: ignore[no-untyped-call]
     return css

@@ -13,6 +13,7 @@ from itertools import islice
 from typing import IO
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from assay import clock
@@ -103,3 +104,15 @@ def _insert(project: Project, rows: Iterator[itemfile.ItemRow], now: dt.datetime
         )
         created += len(batch)
     return created
+
+
+def import_uploaded_file(*, actor: User, project: Project, upload: UploadedFile[bytes]) -> ImportReport:
+    if upload.file is None:
+        raise InvalidInput("Choose a file to upload.", code="no_file")
+    return import_items(
+        actor=actor,
+        project=project,
+        stream=upload.file,
+        filename=upload.name or "",
+        size=upload.size or 0,
+    )

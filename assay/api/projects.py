@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import File, Router, Schema
@@ -16,7 +17,7 @@ from assay.access import (
     require_requester,
 )
 from assay.actions import projects as project_actions
-from assay.actions.imports import import_items
+from assay.actions.imports import import_uploaded_file
 from assay.api.auth import actor
 from assay.domain.pay import hourly_rate_cents
 from assay.errors import InvalidInput
@@ -181,13 +182,7 @@ def upload_items(
     request: HttpRequest, project_id: int, file: File[UploadedFile]
 ) -> tuple[int, ImportOut]:
     project = access_project_for_requester(actor(request), project_id)
-    report = import_items(
-        actor=actor(request),
-        project=project,
-        stream=file.file,
-        filename=file.name or "",
-        size=file.size or 0,
-    )
+    report = import_uploaded_file(actor=actor(request), project=project, upload=file)
     return 201, ImportOut(created=report.created)
 
 
@@ -210,7 +205,7 @@ def get_progress(request: HttpRequest, project_id: int) -> ProgressOut:
     return ProgressOut(**progress(project).as_dict())
 
 
-def _jsonl_download(records: object, filename: str) -> StreamingHttpResponse:
+def _jsonl_download(records: Iterator[bytes], filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(records, content_type="application/x-ndjson")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -98,7 +98,7 @@ def seed() -> None:
             email=login.email,
             password=login.password,
             name=EXPERT_NAMES[login.email.split("@")[0]],
-        )  # fmt: skip
+        )
         for login in EXPERTS
     ]
     general = _project(

@@ -60,7 +60,7 @@ def signup_requester(request: HttpRequest) -> HttpResponse:
 @login_required
 def token_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    context = {"tokens": user.api_tokens.order_by("-created_at"), "new_token": None}
+    context: dict[str, object] = {"tokens": user.api_tokens.order_by("-created_at")}
     if request.method == "POST":
         try:
             _, plaintext = tokens.create_token(user=user, name=request.POST.get("name", ""))

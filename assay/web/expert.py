@@ -25,7 +25,7 @@ def _offer(project: Project) -> dict[str, object]:
         "pay": format_money(project.pay_cents, project.currency),
         "rate": format_money(
             hourly_rate_cents(project.pay_cents, project.estimated_minutes), project.currency
-        ),  # fmt: skip
+        ),
     }
 
 
@@ -106,7 +106,7 @@ def submit(request: HttpRequest, lease_id: int) -> HttpResponse:
     form = request.POST
     values = {k: form.get(k, "") for k in ("choice", "strength", "rationale", "idempotency_key")}
     try:
-        judgment, created = submit_judgment(
+        _judgment, created = submit_judgment(
             expert=user,
             lease_id=lease.id,
             choice=values["choice"],

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from assay.access import access_project_for_requester, organizations_of, projects_for_requester
 from assay.actions import projects as project_actions
-from assay.actions.imports import import_items
+from assay.actions.imports import import_uploaded_file
 from assay.domain.pay import format_money, hourly_rate_cents, parse_money
 from assay.errors import AssayError, InvalidInput, NotFound
 from assay.models import Project
@@ -54,7 +54,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     values = {"overlap": "3", "estimated_minutes": "4", "pay": "1.20", "admission": "open"}
     if request.method == "POST":
-        values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+        values = {k: request.POST.get(k, "") for k in request.POST if k != "csrfmiddlewaretoken"}
         try:
             organization = organizations_of(user).order_by("id").first()
             if organization is None:
@@ -114,7 +114,7 @@ def _act(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
             messages.success(request, f"Guidelines saved as version {version.number}.")
         elif action == "terms":
             project_actions.update_terms(
-                actor=user, project=project, terms=_terms_from(dict(form.items()))
+                actor=user, project=project, terms=_terms_from({k: form.get(k, "") for k in form})
             )
             messages.success(request, "Terms saved.")
         elif action == "publish":
@@ -127,10 +127,7 @@ def _act(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
             upload = request.FILES.get("file")
             if upload is None:
                 raise InvalidInput("Choose a file to upload.", code="no_file")
-            report = import_items(
-                actor=user, project=project, stream=upload.file, filename=upload.name or "",
-                size=upload.size or 0,
-            )  # fmt: skip
+            report = import_uploaded_file(actor=user, project=project, upload=upload)
             messages.success(request, f"Imported {report.created} items.")
     except AssayError as error:
         project.refresh_from_db()
@@ -153,7 +150,7 @@ def project_progress(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 @requester_view
-def project_export(request: HttpRequest, project_id: int, kind: str) -> HttpResponse:
+def project_export(request: HttpRequest, project_id: int, kind: str) -> StreamingHttpResponse:
     project = access_project_for_requester(current_user(request), project_id)
     if kind not in {"dpo", "judgments"}:
         raise NotFound("No such export.")

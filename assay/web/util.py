@@ -6,11 +6,12 @@ from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from assay.access import require_expert, require_requester
 from assay.models import User
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def current_user(request: HttpRequest) -> User:
@@ -20,7 +21,7 @@ def current_user(request: HttpRequest) -> User:
 def _role_view(check: Callable[[User], None]) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             check(current_user(request))
             return view(request, *args, **kwargs)
 
