@@ -54,12 +54,10 @@ def _ready_schema() -> None:
 
 
 def _serve(host: str, port: int, threads: int, started: float | None = None) -> None:
-    from django.core.management import call_command
     from waitress import serve
 
     from assay.wsgi import application
 
-    call_command("collectstatic", interactive=False, verbosity=0)
     url = f"http://{host}:{port}/"
     click.echo(f"Assay is serving at {url}  (Ctrl+C to stop)")
     if started is not None:

@@ -106,7 +106,9 @@ def _insert(project: Project, rows: Iterator[itemfile.ItemRow], now: dt.datetime
     return created
 
 
-def import_uploaded_file(*, actor: User, project: Project, upload: UploadedFile[bytes]) -> ImportReport:
+def import_uploaded_file(
+    *, actor: User, project: Project, upload: UploadedFile[bytes]
+) -> ImportReport:
     if upload.file is None:
         raise InvalidInput("Choose a file to upload.", code="no_file")
     return import_items(
