@@ -87,6 +87,8 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, Any]:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(path),
+            # A file, not memory, so tests with threads share one real database.
+            "TEST": {"NAME": str(path.with_name(path.stem + "-test.sqlite3"))},
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

@@ -1,0 +1,155 @@
+"""Personas and clients shared by every test module.
+
+alice: requester, owner of Acme.    bob: requester, teammate at Acme.
+charlie: requester at Globex (no access to Acme's projects).
+erin: expert admitted to Acme's projects.   frank: expert not admitted.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import Any
+
+os.environ.setdefault("ASSAY_DATA_DIR", tempfile.mkdtemp(prefix="assay-test-"))
+
+import pytest
+from django.test import Client
+
+from assay.actions import accounts, projects
+from assay.actions.imports import import_items
+from assay.actions.tokens import create_token
+from assay.models import Organization, Project, User
+
+PASSWORD = "correct-horse-battery-staple"
+GUIDELINES = "# Guidelines\n\nPick the response a careful expert would give."
+
+
+@pytest.fixture(autouse=True)
+def _quick_hasher(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return accounts.sign_up_requester(
+        email="alice@acme.test", password=PASSWORD, name="Alice", organization="Acme"
+    )
+
+
+@pytest.fixture
+def acme(alice: User) -> Organization:
+    return Organization.objects.get(name="Acme")
+
+
+@pytest.fixture
+def bob(acme: Organization) -> User:
+    return accounts.add_member(organization=acme, email="bob@acme.test", password=PASSWORD, name="Bob")
+
+
+@pytest.fixture
+def charlie(db: None) -> User:
+    return accounts.sign_up_requester(
+        email="charlie@globex.test", password=PASSWORD, name="Charlie", organization="Globex"
+    )
+
+
+@pytest.fixture
+def erin(db: None) -> User:
+    return accounts.sign_up_expert(email="erin@experts.test", password=PASSWORD, name="Erin")
+
+
+@pytest.fixture
+def frank(db: None) -> User:
+    return accounts.sign_up_expert(email="frank@experts.test", password=PASSWORD, name="Frank")
+
+
+@pytest.fixture
+def make_expert(db: None) -> Callable[[str], User]:
+    def make(name: str) -> User:
+        return accounts.sign_up_expert(email=f"{name}@experts.test", password=PASSWORD, name=name)
+
+    return make
+
+
+def item_lines(count: int, *, start: int = 0) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"item-{n}",
+            "prompt": f"Question {n}: what is {n} + {n}?",
+            "response_a": f"It is {2 * n}.",
+            "response_b": f"It is {2 * n + 1}.",
+        }
+        for n in range(start, start + count)
+    ]
+
+
+def jsonl(rows: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+
+def add_items(project: Project, actor: User, count: int, *, start: int = 0) -> None:
+    data = jsonl(item_lines(count, start=start))
+    import_items(actor=actor, project=project, stream=io.BytesIO(data), filename="i.jsonl",
+                 size=len(data))  # fmt: skip
+
+
+@pytest.fixture
+def make_project(alice: User, acme: Organization) -> Callable[..., Project]:
+    def make(
+        *, items: int = 4, overlap: int = 2, publish: bool = True, admission: str = "open",
+        pay_cents: int = 100, minutes: int = 3,
+    ) -> Project:  # fmt: skip
+        terms = projects.ProjectTerms(
+            name="Helpfulness", description="Compare answers", overlap=overlap,
+            pay_cents=pay_cents, estimated_minutes=minutes, admission=admission,
+        )  # fmt: skip
+        project = projects.create_project(
+            actor=alice, organization=acme, terms=terms, guidelines=GUIDELINES
+        )
+        if items:
+            add_items(project, alice, items)
+        if publish:
+            project = projects.publish_project(actor=alice, project=project)
+        return project
+
+    return make
+
+
+@pytest.fixture
+def project(make_project: Callable[..., Project], erin: User, alice: User) -> Project:
+    """Acme's published, invite-only project; erin is admitted, frank is not."""
+    made = make_project(admission=Project.Admission.INVITED)
+    projects.admit_expert(actor=alice, project=made, email=erin.email)
+    return made
+
+
+@pytest.fixture
+def api() -> Callable[[User], Client]:
+    """A test client that authenticates with a fresh API token of ``user``."""
+
+    def client_for(user: User) -> Client:
+        _, plaintext = create_token(user=user, name="tests")
+        return Client(headers={"Authorization": f"Bearer {plaintext}"})
+
+    return client_for
+
+
+@pytest.fixture
+def web() -> Callable[[User], Client]:
+    """A test client signed in as ``user`` through the session."""
+
+    def client_for(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def clean_env() -> Iterator[None]:
+    yield
