@@ -11,7 +11,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 os.environ.setdefault("ASSAY_DATA_DIR", tempfile.mkdtemp(prefix="assay-test-"))
@@ -47,7 +47,9 @@ def acme(alice: User) -> Organization:
 
 @pytest.fixture
 def bob(acme: Organization) -> User:
-    return accounts.add_member(organization=acme, email="bob@acme.test", password=PASSWORD, name="Bob")
+    return accounts.add_member(
+        organization=acme, email="bob@acme.test", password=PASSWORD, name="Bob"
+    )
 
 
 @pytest.fixture
@@ -148,8 +150,3 @@ def web() -> Callable[[User], Client]:
         return client
 
     return client_for
-
-
-@pytest.fixture
-def clean_env() -> Iterator[None]:
-    yield

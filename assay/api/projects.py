@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.http import HttpRequest, StreamingHttpResponse
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from assay.access import (
@@ -139,7 +139,7 @@ def list_projects(request: HttpRequest) -> list[ProjectOut]:
 
 
 @router.post("", response={201: ProjectOut})
-def create_project(request: HttpRequest, payload: ProjectIn) -> tuple[int, ProjectOut]:
+def create_project(request: HttpRequest, payload: ProjectIn) -> Status[ProjectOut]:
     user = actor(request)
     require_requester(user)
     if payload.organization_id is None:
@@ -151,7 +151,7 @@ def create_project(request: HttpRequest, payload: ProjectIn) -> tuple[int, Proje
     project = project_actions.create_project(
         actor=user, organization=organization, terms=_terms(payload), guidelines=payload.guidelines
     )
-    return 201, project_out(project)
+    return Status(201, project_out(project))
 
 
 @router.get("/{project_id}", response=ProjectOut)
@@ -180,10 +180,10 @@ def put_guidelines(request: HttpRequest, project_id: int, payload: GuidelinesIn)
 @router.post("/{project_id}/items", response={201: ImportOut})
 def upload_items(
     request: HttpRequest, project_id: int, file: File[UploadedFile]
-) -> tuple[int, ImportOut]:
+) -> Status[ImportOut]:
     project = access_project_for_requester(actor(request), project_id)
     report = import_uploaded_file(actor=actor(request), project=project, upload=file)
-    return 201, ImportOut(created=report.created)
+    return Status(201, ImportOut(created=report.created))
 
 
 @router.post("/{project_id}/publish", response=ProjectOut)
@@ -193,10 +193,10 @@ def publish(request: HttpRequest, project_id: int) -> ProjectOut:
 
 
 @router.post("/{project_id}/experts", response={204: None})
-def admit(request: HttpRequest, project_id: int, payload: ExpertIn) -> tuple[int, None]:
+def admit(request: HttpRequest, project_id: int, payload: ExpertIn) -> Status[None]:
     project = access_project_for_requester(actor(request), project_id)
     project_actions.admit_expert(actor=actor(request), project=project, email=payload.email)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{project_id}/progress", response=ProgressOut)

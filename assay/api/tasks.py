@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from assay.access import access_project_for_expert, projects_open_to, require_expert
 from assay.actions.judgments import submit_judgment
@@ -138,13 +138,13 @@ def heartbeat(request: HttpRequest, lease_id: int) -> TaskOut:
 
 
 @router.post("/{lease_id}/return", response={204: None})
-def give_back(request: HttpRequest, lease_id: int) -> tuple[int, None]:
+def give_back(request: HttpRequest, lease_id: int) -> Status[None]:
     return_lease(expert=actor(request), lease_id=lease_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/{lease_id}/judgment", response={201: JudgmentOut, 200: JudgmentOut})
-def judge(request: HttpRequest, lease_id: int, payload: JudgmentIn) -> tuple[int, JudgmentOut]:
+def judge(request: HttpRequest, lease_id: int, payload: JudgmentIn) -> Status[JudgmentOut]:
     judgment, created = submit_judgment(
         expert=actor(request),
         lease_id=lease_id,
@@ -163,4 +163,4 @@ def judge(request: HttpRequest, lease_id: int, payload: JudgmentIn) -> tuple[int
         created_at=judgment.created_at,
         replayed=not created,
     )
-    return (201 if created else 200), out
+    return Status(201 if created else 200, out)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from assay.actions.tokens import create_token, revoke_token
 from assay.api.auth import actor
@@ -35,9 +35,9 @@ def list_tokens(request: HttpRequest) -> list[TokenOut]:
 
 
 @router.post("", response={201: NewTokenOut})
-def new_token(request: HttpRequest, payload: TokenIn) -> tuple[int, NewTokenOut]:
+def new_token(request: HttpRequest, payload: TokenIn) -> Status[NewTokenOut]:
     token, plaintext = create_token(user=actor(request), name=payload.name)
-    return 201, NewTokenOut(**TokenOut.from_orm(token).dict(), token=plaintext)
+    return Status(201, NewTokenOut(**TokenOut.from_orm(token).model_dump(), token=plaintext))
 
 
 @router.delete("/{token_id}", response=TokenOut)

@@ -134,6 +134,8 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[ItemRow | LineError]:
     reader = csv.reader(_decoded_lines(stream), strict=True)
     try:
         header = next(reader, None)
+        while header is not None and not any(name.strip() for name in header):
+            header = next(reader, None)
         if header is None:
             return
         columns = [name.strip() for name in header]

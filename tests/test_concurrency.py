@@ -1,0 +1,84 @@
+"""Claims and submissions under real concurrency, on a real database.
+
+Each worker thread has its own database connection, so these tests exercise
+the same locking the server sees with several threads or processes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import pytest
+from django.db import connection
+
+from assay.actions.judgments import submit_judgment
+from assay.actions.leases import QueueIsEmpty, claim_next_task
+from assay.models import Item, Judgment, Lease, Project, User
+
+pytestmark = pytest.mark.django_db(transaction=True)
+T = TypeVar("T")
+
+
+def in_parallel(jobs: list[Callable[[], T]]) -> list[T | BaseException]:
+    barrier = threading.Barrier(len(jobs))
+
+    def run(job: Callable[[], T]) -> T | BaseException:
+        barrier.wait()
+        try:
+            return job()
+        except BaseException as error:  # collected and asserted on by the caller
+            return error
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        return list(pool.map(run, jobs))
+
+
+def test_parallel_claims_never_exceed_overlap(
+    make_project: Callable[..., Project], make_expert: Callable[[str], User]
+) -> None:
+    small = make_project(items=3, overlap=2)
+    experts = [make_expert(f"racer{n}") for n in range(10)]
+    results = in_parallel([lambda e=e: claim_next_task(expert=e, project=small) for e in experts])
+    leases = [r for r in results if isinstance(r, Lease)]
+    empties = [r for r in results if isinstance(r, QueueIsEmpty)]
+    assert len(leases) == 6
+    assert len(empties) == 4
+    for item in Item.objects.filter(project=small):
+        assert item.reserved == 2
+        assert Lease.objects.filter(item=item, state="active").count() == 2
+
+
+def test_one_expert_in_two_tabs_gets_one_lease(
+    make_project: Callable[..., Project], erin: User
+) -> None:
+    wide = make_project(items=6, overlap=3)
+    results = in_parallel([lambda: claim_next_task(expert=erin, project=wide)] * 4)
+    assert all(isinstance(r, Lease) for r in results), results
+    assert len({r.id for r in results if isinstance(r, Lease)}) == 1
+    assert Lease.objects.filter(expert=erin, state="active").count() == 1
+    assert sum(Item.objects.filter(project=wide).values_list("reserved", flat=True)) == 1
+
+
+def test_a_double_clicked_submission_is_stored_once(
+    make_project: Callable[..., Project], erin: User
+) -> None:
+    one = make_project(items=1, overlap=1)
+    lease = claim_next_task(expert=erin, project=one)
+
+    def submit() -> tuple[Judgment, bool]:
+        return submit_judgment(
+            expert=erin, lease_id=lease.id, choice="b", strength=2,
+            rationale="B is correct and A is not.", idempotency_key="double-click-key",
+        )  # fmt: skip
+
+    results = in_parallel([submit] * 4)
+    stored = [r for r in results if isinstance(r, tuple)]
+    assert len(stored) == 4, results
+    assert sum(created for _, created in stored) == 1
+    assert Judgment.objects.count() == 1
+    assert Item.objects.get(project=one).judgment_count == 1
