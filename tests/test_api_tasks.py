@@ -143,7 +143,7 @@ def test_you_cannot_submit_a_task_you_do_not_hold(
     response = judge(api(grace), lease_id, "stolen-key-1")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "lease_not_found"
-    assert judge(api(alice), lease_id, "req-key-0001").status_code == 403
+    assert judge(api(alice), lease_id, "req-key-0001").status_code == 404
     assert Judgment.objects.count() == 0
 
 

@@ -160,7 +160,6 @@ def _active_lease(expert: User, lease_id: int) -> Lease:
 
 def extend_lease(*, expert: User, lease_id: int) -> Lease:
     """Heartbeat: push the expiry out while the expert is working."""
-    require_expert(expert)
     with transaction.atomic():
         lease = _active_lease(expert, lease_id)
         now = clock.now()
@@ -173,7 +172,6 @@ def extend_lease(*, expert: User, lease_id: int) -> Lease:
 
 def return_lease(*, expert: User, lease_id: int) -> None:
     """Hand a task back, with no penalty; it is not served to this expert again."""
-    require_expert(expert)
     with transaction.atomic():
         lease = _active_lease(expert, lease_id)
         if not _end(lease.id, lease.item_id, Lease.State.RELEASED, clock.now()):

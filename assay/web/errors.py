@@ -18,8 +18,8 @@ def is_htmx(request: HttpRequest) -> bool:
 def render_error(request: HttpRequest, error: AssayError) -> HttpResponse:
     context = {"error": error, "title": TITLES.get(error.status, "Error")}
     if is_htmx(request):
-        # htmx swaps only 2xx answers; the fragment carries the error to the page.
-        return render(request, "assay/partials/error.html", context)
+        # base.html tells htmx to swap 4xx answers too, so the fragment shows in place.
+        return render(request, "assay/partials/error.html", context, status=error.status)
     return render(request, "assay/error.html", context, status=error.status)
 
 

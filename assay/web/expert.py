@@ -16,7 +16,7 @@ from assay.domain.pay import format_money, hourly_rate_cents
 from assay.errors import AssayError, InvalidInput
 from assay.models import Lease, Project, User
 from assay.render import markdown_to_html
-from assay.web.util import current_user, expert_view
+from assay.web.util import current_user, expert_view, member_view
 
 
 def _offer(project: Project) -> dict[str, object]:
@@ -43,7 +43,7 @@ def work(request: HttpRequest) -> HttpResponse:
     return render(request, "assay/work.html", {"offers": offers, "empty": empty, "done": done})
 
 
-@expert_view
+@member_view
 def task_page(request: HttpRequest, project_id: int) -> HttpResponse:
     project = access_project_for_expert(current_user(request), project_id)
     context = _offer(project) | {
@@ -82,7 +82,7 @@ def _next(request: HttpRequest, expert: User, project: Project, notice: str = ""
     return _task_fragment(request, lease, notice=notice)
 
 
-@expert_view
+@member_view
 @require_POST
 def next_task(request: HttpRequest, project_id: int) -> HttpResponse:
     user = current_user(request)
@@ -98,7 +98,7 @@ def _strength(text: str) -> int | None:
         raise InvalidInput("Pick a strength from 1 to 4.", code="invalid_judgment") from None
 
 
-@expert_view
+@member_view
 @require_POST
 def submit(request: HttpRequest, lease_id: int) -> HttpResponse:
     user = current_user(request)
@@ -122,7 +122,7 @@ def submit(request: HttpRequest, lease_id: int) -> HttpResponse:
     return _next(request, user, lease.project, notice=notice)
 
 
-@expert_view
+@member_view
 @require_POST
 def give_back(request: HttpRequest, lease_id: int) -> HttpResponse:
     user = current_user(request)
@@ -135,7 +135,7 @@ def give_back(request: HttpRequest, lease_id: int) -> HttpResponse:
     return _next(request, user, lease.project, notice=notice)
 
 
-@expert_view
+@member_view
 @require_POST
 def heartbeat(request: HttpRequest, lease_id: int) -> HttpResponse:
     extend_lease(expert=current_user(request), lease_id=lease_id)

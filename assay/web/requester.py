@@ -15,7 +15,7 @@ from assay.errors import AssayError, InvalidInput, NotFound
 from assay.models import Project
 from assay.render import markdown_to_html
 from assay.reports import as_jsonl, dpo_records, dpo_summary, judgment_records, progress
-from assay.web.util import current_user, requester_view
+from assay.web.util import current_user, member_view, requester_view
 
 
 def _terms_from(form: dict[str, str]) -> project_actions.ProjectTerms:
@@ -91,7 +91,7 @@ def _detail_context(project: Project) -> dict[str, object]:
     }
 
 
-@requester_view
+@member_view
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     project = access_project_for_requester(current_user(request), project_id)
     return render(request, "assay/project_detail.html", _detail_context(project))
@@ -136,20 +136,20 @@ def _act(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
     return redirect("project", project_id=project.id)
 
 
-@requester_view
+@member_view
 @require_POST
 def project_action(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
     return _act(request, project_id, action)
 
 
-@requester_view
+@member_view
 def project_progress(request: HttpRequest, project_id: int) -> HttpResponse:
     project = access_project_for_requester(current_user(request), project_id)
     context = {"project": project, "progress": progress(project), "dpo": dpo_summary(project)}
     return render(request, "assay/partials/progress.html", context)
 
 
-@requester_view
+@member_view
 def project_export(request: HttpRequest, project_id: int, kind: str) -> StreamingHttpResponse:
     project = access_project_for_requester(current_user(request), project_id)
     if kind not in {"dpo", "judgments"}:

@@ -32,3 +32,8 @@ def _role_view(check: Callable[[User], None]) -> Callable[[View], View]:
 
 requester_view = _role_view(require_requester)
 expert_view = _role_view(require_expert)
+
+
+def member_view(view: View) -> View:
+    """Signed-in users only; the object accessors inside answer 404 to outsiders."""
+    return cast(View, login_required(view))

@@ -70,6 +70,10 @@ def test_new_expert_signs_up_and_judges_three_tasks_by_keyboard_only(
     submitted: dict[int, tuple[str, int | None, str]] = {}
     for number, (choice_key, strength_key, rationale, choice, strength) in enumerate(PLAN):
         form = page.locator("#judgment-form")
+        if number:
+            # htmx re-focuses the new task's #rationale after the swap (same id), so
+            # leave it with Esc first; see the xfail test below.
+            page.keyboard.press("Escape")
         page.keyboard.press(choice_key)
         expect(form.locator(f'input[name=choice][value="{choice}"]')).to_be_checked()
         if strength_key is None:
@@ -112,6 +116,35 @@ def test_new_expert_signs_up_and_judges_three_tasks_by_keyboard_only(
     assert {j.guidelines_id for j in judgments} == {project.guidelines_id}
     assert project.guidelines is not None
     assert project.guidelines.number == 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug: htmx restores focus to the swapped-in #rationale, so the next "
+    "task's shortcut keys are typed into the textarea instead of choosing",
+)
+def test_shortcuts_work_on_the_next_task_without_pressing_escape(
+    live_server: LiveServer,
+    page: Page,
+    make_project: Callable[..., Project],
+    erin: User,
+    sign_in: Callable[[str], None],
+) -> None:
+    project = make_project(items=2)
+    sign_in(erin.email)
+    page.goto(f"{live_server.url}/work/{project.id}/")
+    lease = _lease(page)
+    page.keyboard.press("1")
+    page.keyboard.press("s")
+    page.keyboard.press("/")
+    page.keyboard.type("A has the right sum.")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function(NEW_LEASE, arg=lease)
+
+    page.keyboard.press("2")
+    form = page.locator("#judgment-form")
+    expect(form.locator("textarea[name=rationale]")).to_have_value("", timeout=1_000)
+    expect(form.locator('input[name=choice][value="b"]')).to_be_checked(timeout=1_000)
 
 
 def test_model_output_with_html_is_shown_as_inert_text(
