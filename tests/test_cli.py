@@ -1,0 +1,115 @@
+"""The ``assay`` command, in-process and as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from assay.cli import main
+from assay.models import Item, Judgment, Organization, Project, User
+
+ASSAY = str(Path(sys.executable).with_name("assay"))
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
+    return env | {"ASSAY_DATA_DIR": str(tmp_path)} | extra
+
+
+@pytest.mark.django_db
+def test_demo_seeds_a_small_marketplace_once() -> None:
+    runner = CliRunner()
+    first = runner.invoke(main, ["demo", "--seed-only"])
+    assert first.exit_code == 0, first.output
+    assert "operator@demo.assay.test" in first.output
+    assert User.objects.filter(role="expert").count() == 4
+    assert Organization.objects.count() == 1
+    assert Project.objects.filter(status="published").count() == 2
+    assert Item.objects.count() == 36
+    assert Judgment.objects.count() == 6
+    second = runner.invoke(main, ["demo", "--seed-only"])
+    assert "already in this database" in second.output
+    assert User.objects.filter(role="expert").count() == 4
+
+
+@pytest.mark.django_db
+def test_createadmin_makes_an_operator_and_rejects_bad_input() -> None:
+    runner = CliRunner()
+    made = runner.invoke(
+        main, ["createadmin", "--email", "ops@x.test", "--password", "long-enough-pass"]
+    )
+    assert made.exit_code == 0, made.output
+    assert User.objects.get(email="ops@x.test").is_staff
+    again = runner.invoke(
+        main, ["createadmin", "--email", "ops@x.test", "--password", "long-enough-pass"]
+    )
+    assert again.exit_code == 1
+    assert "exists already" in again.output
+    weak = runner.invoke(main, ["createadmin", "--email", "ops2@x.test", "--password", "123"])
+    assert weak.exit_code == 1
+    assert "password" in weak.output.lower()
+
+
+def test_demo_serves_pages_from_a_fresh_directory(tmp_path: Path) -> None:
+    port = free_port()
+    started = time.monotonic()
+    server = subprocess.Popen(  # noqa: S603 (our own console script)
+        [ASSAY, "demo", "--port", str(port)],
+        cwd=tmp_path, env=clean_env(tmp_path, ASSAY_DATA_DIR=str(tmp_path)),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        body = ""
+        while time.monotonic() - started < 60:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as page:  # noqa: S310
+                    body = page.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert "Sign in" in body
+        assert (tmp_path / "assay.sqlite3").exists()
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=10)
+    assert f"http://127.0.0.1:{port}/" in output
+    assert "requester@demo.assay.test" in output
+
+
+def test_serve_refuses_an_unmigrated_postgres_database(tmp_path: Path) -> None:
+    name = f"assay_cli_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = f"postgres://postgres@127.0.0.1:5432/{name}"
+        env = clean_env(tmp_path, ASSAY_DATABASE_URL=url)
+        refused = subprocess.run(  # noqa: S603
+            [ASSAY, "serve", "--port", str(free_port())], env=env, capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
+        assert refused.returncode == 2
+        assert "assay migrate" in refused.stderr
+        migrated = subprocess.run(  # noqa: S603
+            [ASSAY, "migrate"], env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert migrated.returncode == 0, migrated.stderr
+    finally:
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
