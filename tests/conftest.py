@@ -95,20 +95,30 @@ def jsonl(rows: list[dict[str, Any]]) -> bytes:
 
 def add_items(project: Project, actor: User, count: int, *, start: int = 0) -> None:
     data = jsonl(item_lines(count, start=start))
-    import_items(actor=actor, project=project, stream=io.BytesIO(data), filename="i.jsonl",
-                 size=len(data))  # fmt: skip
+    import_items(
+        actor=actor, project=project, stream=io.BytesIO(data), filename="i.jsonl", size=len(data)
+    )
 
 
 @pytest.fixture
 def make_project(alice: User, acme: Organization) -> Callable[..., Project]:
     def make(
-        *, items: int = 4, overlap: int = 2, publish: bool = True, admission: str = "open",
-        pay_cents: int = 100, minutes: int = 3,
-    ) -> Project:  # fmt: skip
+        *,
+        items: int = 4,
+        overlap: int = 2,
+        publish: bool = True,
+        admission: str = "open",
+        pay_cents: int = 100,
+        minutes: int = 3,
+    ) -> Project:
         terms = projects.ProjectTerms(
-            name="Helpfulness", description="Compare answers", overlap=overlap,
-            pay_cents=pay_cents, estimated_minutes=minutes, admission=admission,
-        )  # fmt: skip
+            name="Helpfulness",
+            description="Compare answers",
+            overlap=overlap,
+            pay_cents=pay_cents,
+            estimated_minutes=minutes,
+            admission=admission,
+        )
         project = projects.create_project(
             actor=alice, organization=acme, terms=terms, guidelines=GUIDELINES
         )

@@ -8,8 +8,13 @@ from django.test import Client
 
 from assay.models import GuidelineVersion, Project, User
 
-NEW = {"name": "Legal answers", "overlap": 3, "pay_cents": 150, "estimated_minutes": 5,
-       "guidelines": "Prefer the answer a lawyer would sign."}  # fmt: skip
+NEW = {
+    "name": "Legal answers",
+    "overlap": 3,
+    "pay_cents": 150,
+    "estimated_minutes": 5,
+    "guidelines": "Prefer the answer a lawyer would sign.",
+}
 
 
 def test_requester_creates_a_draft_with_first_guidelines(
@@ -33,8 +38,11 @@ def test_invalid_terms_are_listed_field_by_field(
     error = response.json()["error"]
     assert error["code"] == "invalid_input"
     assert {d["field"] for d in error["details"]} == {
-        "name", "overlap", "pay_cents", "estimated_minutes"
-    }  # fmt: skip
+        "name",
+        "overlap",
+        "pay_cents",
+        "estimated_minutes",
+    }
     assert Project.objects.count() == 0
 
 

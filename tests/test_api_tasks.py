@@ -135,9 +135,12 @@ def test_a_tie_needs_no_strength(
 
 
 def test_you_cannot_submit_a_task_you_do_not_hold(
-    project: Project, erin: User, make_expert: Callable[[str], User], alice: User,
+    project: Project,
+    erin: User,
+    make_expert: Callable[[str], User],
+    alice: User,
     api: Callable[[User], Client],
-) -> None:  # fmt: skip
+) -> None:
     lease_id = take(api(erin), project)["task"]["lease_id"]
     grace = make_expert("grace")
     response = judge(api(grace), lease_id, "stolen-key-1")
@@ -148,9 +151,11 @@ def test_you_cannot_submit_a_task_you_do_not_hold(
 
 
 def test_an_expired_lease_cannot_be_submitted_and_frees_its_slot(
-    make_project: Callable[..., Project], erin: User, make_expert: Callable[[str], User],
+    make_project: Callable[..., Project],
+    erin: User,
+    make_expert: Callable[[str], User],
     api: Callable[[User], Client],
-) -> None:  # fmt: skip
+) -> None:
     single = make_project(items=1, overlap=1)
     client = api(erin)
     lease_id = take(client, single)["task"]["lease_id"]
@@ -192,9 +197,10 @@ def test_returning_a_task_frees_the_slot_and_skips_the_item_for_you(
 
 
 def test_an_item_never_collects_more_than_its_overlap(
-    make_project: Callable[..., Project], make_expert: Callable[[str], User],
+    make_project: Callable[..., Project],
+    make_expert: Callable[[str], User],
     api: Callable[[User], Client],
-) -> None:  # fmt: skip
+) -> None:
     small = make_project(items=2, overlap=2)
     clients = [api(make_expert(f"x{n}")) for n in range(5)]
     leased = [take(c, small)["task"] for c in clients]
@@ -218,9 +224,11 @@ def test_no_expert_gets_the_same_item_twice(
 
 
 def test_items_in_progress_are_finished_first(
-    make_project: Callable[..., Project], erin: User, make_expert: Callable[[str], User],
+    make_project: Callable[..., Project],
+    erin: User,
+    make_expert: Callable[[str], User],
     api: Callable[[User], Client],
-) -> None:  # fmt: skip
+) -> None:
     many = make_project(items=5, overlap=2)
     first = take(api(erin), many)["task"]
     second = take(api(make_expert("grace")), many)["task"]

@@ -51,11 +51,20 @@ def test_csv_upload_keeps_extra_columns_as_metadata(
 @pytest.mark.parametrize(
     ("name", "data", "line", "fragment"),
     [
-        ("bad.jsonl", jsonl(item_lines(2)) + b"{not json\n" + jsonl(item_lines(1, start=9)), 3,
-         "not valid JSON"),
+        (
+            "bad.jsonl",
+            jsonl(item_lines(2)) + b"{not json\n" + jsonl(item_lines(1, start=9)),
+            3,
+            "not valid JSON",
+        ),
         ("bad.jsonl", jsonl(item_lines(1)) + b'{"id": "x", "prompt": "p"}\n', 2, "missing"),
-        ("bad.jsonl", jsonl(item_lines(1)) + b'{"id":"x","prompt":"p","response_a":"a",'
-         b'"response_b":"b","respone_c":"?"}\n', 2, "unknown field"),
+        (
+            "bad.jsonl",
+            jsonl(item_lines(1)) + b'{"id":"x","prompt":"p","response_a":"a",'
+            b'"response_b":"b","respone_c":"?"}\n',
+            2,
+            "unknown field",
+        ),
         ("bad.jsonl", jsonl(item_lines(1)) + b"[1, 2]\n", 2, "JSON object"),
         ("dup.jsonl", jsonl(item_lines(2) + item_lines(1)), 3, "duplicate id"),
         ("bad.csv", CSV_HEADER + b"1,p,a,b,en\n2,p,a\n", 3, "expected 5 columns"),
@@ -64,11 +73,16 @@ def test_csv_upload_keeps_extra_columns_as_metadata(
         ("empty.jsonl", b"", 0, "holds no items"),
         ("blank.csv", b"\n\n", 0, "holds no items"),
     ],
-)  # fmt: skip
+)
 def test_bad_files_are_rejected_whole_with_line_numbers(
-    draft: Project, alice: User, api: Callable[[User], Client],
-    name: str, data: bytes, line: int, fragment: str,
-) -> None:  # fmt: skip
+    draft: Project,
+    alice: User,
+    api: Callable[[User], Client],
+    name: str,
+    data: bytes,
+    line: int,
+    fragment: str,
+) -> None:
     status, body = upload(api(alice), draft, name, data)
     assert status == 400
     assert body["error"]["code"] == "invalid_file"
@@ -124,7 +138,7 @@ def test_other_organizations_cannot_upload(
     draft: Project, charlie: User, erin: User, api: Callable[[User], Client]
 ) -> None:
     assert upload(api(charlie), draft, "i.jsonl", jsonl(item_lines(1)))[0] == 404
-    assert upload(api(erin), draft, "i.jsonl", jsonl(item_lines(1)))[0] == 403
+    assert upload(api(erin), draft, "i.jsonl", jsonl(item_lines(1)))[0] == 404
     assert Item.objects.count() == 0
 
 

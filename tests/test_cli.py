@@ -72,14 +72,17 @@ def test_demo_serves_pages_from_a_fresh_directory(tmp_path: Path) -> None:
     started = time.monotonic()
     server = subprocess.Popen(  # noqa: S603 (our own console script)
         [ASSAY, "demo", "--port", str(port)],
-        cwd=tmp_path, env=clean_env(tmp_path, ASSAY_DATA_DIR=str(tmp_path)),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        cwd=tmp_path,
+        env=clean_env(tmp_path, ASSAY_DATA_DIR=str(tmp_path)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         body = ""
         while time.monotonic() - started < 60:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as page:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as page:
                     body = page.read().decode()
                 break
             except OSError:
@@ -101,9 +104,13 @@ def test_serve_refuses_an_unmigrated_postgres_database(tmp_path: Path) -> None:
         url = f"postgres://postgres@127.0.0.1:5432/{name}"
         env = clean_env(tmp_path, ASSAY_DATABASE_URL=url)
         refused = subprocess.run(  # noqa: S603
-            [ASSAY, "serve", "--port", str(free_port())], env=env, capture_output=True, text=True,
-            timeout=60, check=False,
-        )  # fmt: skip
+            [ASSAY, "serve", "--port", str(free_port())],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert refused.returncode == 2
         assert "assay migrate" in refused.stderr
         migrated = subprocess.run(  # noqa: S603

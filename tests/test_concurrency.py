@@ -72,9 +72,13 @@ def test_a_double_clicked_submission_is_stored_once(
 
     def submit() -> tuple[Judgment, bool]:
         return submit_judgment(
-            expert=erin, lease_id=lease.id, choice="b", strength=2,
-            rationale="B is correct and A is not.", idempotency_key="double-click-key",
-        )  # fmt: skip
+            expert=erin,
+            lease_id=lease.id,
+            choice="b",
+            strength=2,
+            rationale="B is correct and A is not.",
+            idempotency_key="double-click-key",
+        )
 
     results = in_parallel([submit] * 4)
     stored = [r for r in results if isinstance(r, tuple)]

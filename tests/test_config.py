@@ -26,8 +26,13 @@ def test_sqlite_url_uses_wal_immediate_transactions_and_a_busy_timeout(tmp_path:
 def test_postgres_url_is_split_into_parts(tmp_path: Path) -> None:
     db = config.database_from_url("postgres://u:p%40ss@db.internal:6543/assay", tmp_path)
     assert (db["ENGINE"], db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
-        "django.db.backends.postgresql", "assay", "u", "p@ss", "db.internal", "6543"
-    )  # fmt: skip
+        "django.db.backends.postgresql",
+        "assay",
+        "u",
+        "p@ss",
+        "db.internal",
+        "6543",
+    )
 
 
 def test_bad_values_are_explained(tmp_path: Path) -> None:

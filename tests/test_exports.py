@@ -20,11 +20,13 @@ def vote(project: Project, expert: User, choice: str, external_id: str) -> None:
             break
         return_lease(expert=expert, lease_id=lease.id)
     submit_judgment(
-        expert=expert, lease_id=lease.id, choice=choice,
+        expert=expert,
+        lease_id=lease.id,
+        choice=choice,
         strength=None if choice == "tie" else 2,
         rationale=f"{choice} because of a decisive detail.",
         idempotency_key=f"{expert.id}-{external_id}-key",
-    )  # fmt: skip
+    )
 
 
 def lines(response: object) -> list[dict[str, object]]:
@@ -33,9 +35,11 @@ def lines(response: object) -> list[dict[str, object]]:
 
 
 def test_judgment_export_has_one_record_per_judgment_with_pseudonyms(
-    make_project: Callable[..., Project], make_expert: Callable[[str], User], alice: User,
+    make_project: Callable[..., Project],
+    make_expert: Callable[[str], User],
+    alice: User,
     api: Callable[[User], Client],
-) -> None:  # fmt: skip
+) -> None:
     two = make_project(items=2, overlap=2)
     ann, ben = make_expert("ann"), make_expert("ben")
     vote(two, ann, "a", "item-0")
@@ -51,9 +55,11 @@ def test_judgment_export_has_one_record_per_judgment_with_pseudonyms(
 
 
 def test_dpo_export_uses_the_majority_and_counts_what_it_leaves_out(
-    make_project: Callable[..., Project], make_expert: Callable[[str], User], alice: User,
+    make_project: Callable[..., Project],
+    make_expert: Callable[[str], User],
+    alice: User,
     api: Callable[[User], Client],
-) -> None:  # fmt: skip
+) -> None:
     four = make_project(items=4, overlap=3)
     experts = [make_expert(name) for name in ("ann", "ben", "cy")]
     plan = {"item-0": "aab", "item-1": "bbt", "item-2": "abt", "item-3": "a"}
@@ -70,17 +76,21 @@ def test_dpo_export_uses_the_majority_and_counts_what_it_leaves_out(
     ]
     assert pairs[0]["prompt"] == items["item-0"].prompt
     assert pairs[0]["votes"] == {"a": 2, "b": 1, "tie": 0}
-    assert (response["X-Assay-Pairs"], response["X-Assay-Tied"], response["X-Assay-Incomplete"]) == (
-        "2", "1", "1"
-    )  # fmt: skip
+    assert (
+        response["X-Assay-Pairs"],
+        response["X-Assay-Tied"],
+        response["X-Assay-Incomplete"],
+    ) == ("2", "1", "1")
     summary = client.get(f"/api/v1/projects/{four.id}/exports/dpo/summary").json()
     assert summary == {"pairs": 2, "tied": 1, "incomplete": 1}
 
 
 def test_progress_counts_done_in_progress_and_waiting(
-    make_project: Callable[..., Project], make_expert: Callable[[str], User], alice: User,
+    make_project: Callable[..., Project],
+    make_expert: Callable[[str], User],
+    alice: User,
     api: Callable[[User], Client],
-) -> None:  # fmt: skip
+) -> None:
     three = make_project(items=3, overlap=1)
     vote(three, make_expert("ann"), "a", "item-0")
     claim_next_task(expert=make_expert("ben"), project=three)

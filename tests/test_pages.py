@@ -63,8 +63,15 @@ def test_requester_creates_uploads_and_publishes_by_page(
     alice: User, web: Callable[[User], Client]
 ) -> None:
     client = web(alice)
-    form = {"name": "Medical answers", "description": "d", "overlap": "3", "pay": "1.50",
-            "estimated_minutes": "5", "admission": "open", "guidelines": "# Be careful"}  # fmt: skip
+    form = {
+        "name": "Medical answers",
+        "description": "d",
+        "overlap": "3",
+        "pay": "1.50",
+        "estimated_minutes": "5",
+        "admission": "open",
+        "guidelines": "# Be careful",
+    }
     created = client.post("/projects/new/", form, follow=True)
     project = Project.objects.get(name="Medical answers")
     assert project.pay_cents == 150
@@ -151,8 +158,12 @@ def test_task_fragment_submits_and_serves_the_next_task(
     first = client.post(f"/work/{project.id}/next/", HTTP_HX_REQUEST="true")
     lease = Lease.objects.get(expert=erin, state="active")
     assert f"/work/task/{lease.id}/submit/".encode() in first.content
-    form = {"choice": "b", "strength": "4", "rationale": "B is correct, A is off by one.",
-            "idempotency_key": "page-key-0001"}  # fmt: skip
+    form = {
+        "choice": "b",
+        "strength": "4",
+        "rationale": "B is correct, A is off by one.",
+        "idempotency_key": "page-key-0001",
+    }
     after = client.post(f"/work/task/{lease.id}/submit/", form, HTTP_HX_REQUEST="true")
     assert b"Judgment saved." in after.content
     again = client.post(f"/work/task/{lease.id}/submit/", form, HTTP_HX_REQUEST="true")

@@ -17,6 +17,12 @@ from assay.models import Item, Judgment, Lease, Project, User
 from tests.conftest import item_lines, jsonl
 
 TERMS = {"name": "x", "overlap": 2, "pay_cents": 100, "estimated_minutes": 3}
+PAGE_TERMS = {"name": "x", "overlap": "2", "pay": "1", "estimated_minutes": "3"}
+JUDGMENT = {"choice": "a", "strength": 1, "rationale": "long enough", "idempotency_key": "k" * 10}
+
+
+def new_file() -> SimpleUploadedFile:
+    return SimpleUploadedFile("i.jsonl", jsonl(item_lines(1, start=50)))
 
 
 def api_calls(project: Project, lease: Lease) -> list[tuple[str, str, dict[str, object]]]:
@@ -34,9 +40,17 @@ def api_calls(project: Project, lease: Lease) -> list[tuple[str, str, dict[str, 
         ("post", "/api/v1/tasks/next", {"project_id": p}),
         ("post", f"/api/v1/tasks/{lease_id}/heartbeat", {}),
         ("post", f"/api/v1/tasks/{lease_id}/return", {}),
-        ("post", f"/api/v1/tasks/{lease_id}/judgment",
-         {"choice": "a", "strength": 1, "rationale": "long enough text", "idempotency_key": "k" * 10}),
-    ]  # fmt: skip
+        (
+            "post",
+            f"/api/v1/tasks/{lease_id}/judgment",
+            {
+                "choice": "a",
+                "strength": 1,
+                "rationale": "long enough text",
+                "idempotency_key": "k" * 10,
+            },
+        ),
+    ]
 
 
 def page_calls(project: Project, lease: Lease) -> list[tuple[str, str, dict[str, object]]]:
@@ -47,16 +61,28 @@ def page_calls(project: Project, lease: Lease) -> list[tuple[str, str, dict[str,
         ("get", f"/projects/{p}/export/dpo.jsonl", {}),
         ("get", f"/projects/{p}/export/judgments.jsonl", {}),
         ("post", f"/projects/{p}/guidelines/", {"body": "changed"}),
-        ("post", f"/projects/{p}/terms/", {"name": "x", "overlap": "2", "pay": "1", "estimated_minutes": "3"}),
+        (
+            "post",
+            f"/projects/{p}/terms/",
+            {"name": "x", "overlap": "2", "pay": "1", "estimated_minutes": "3"},
+        ),
         ("post", f"/projects/{p}/publish/", {}),
         ("post", f"/projects/{p}/admit/", {"email": "frank@experts.test"}),
         ("get", f"/work/{p}/", {}),
         ("post", f"/work/{p}/next/", {}),
-        ("post", f"/work/task/{lease_id}/submit/", {"choice": "a", "strength": "1",
-                                                   "rationale": "long enough", "idempotency_key": "k" * 10}),
+        (
+            "post",
+            f"/work/task/{lease_id}/submit/",
+            {
+                "choice": "a",
+                "strength": "1",
+                "rationale": "long enough",
+                "idempotency_key": "k" * 10,
+            },
+        ),
         ("post", f"/work/task/{lease_id}/return/", {}),
         ("post", f"/work/task/{lease_id}/heartbeat/", {}),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.fixture
@@ -66,9 +92,12 @@ def lease(project: Project, erin: User) -> Lease:
 
 @pytest.mark.parametrize("persona", ["charlie", "frank"])
 def test_outsiders_get_404_from_every_api_endpoint(
-    persona: str, project: Project, lease: Lease, request: pytest.FixtureRequest,
+    persona: str,
+    project: Project,
+    lease: Lease,
+    request: pytest.FixtureRequest,
     api: Callable[[User], Client],
-) -> None:  # fmt: skip
+) -> None:
     client = api(request.getfixturevalue(persona))
     for method, url, body in api_calls(project, lease):
         response = getattr(client, method)(url, body, content_type="application/json")
@@ -79,31 +108,37 @@ def test_outsiders_get_404_from_every_api_endpoint(
             "lease_not_found",
         }
     upload = client.post(
-        f"/api/v1/projects/{project.id}/items", {"file": SimpleUploadedFile("i.jsonl", jsonl(item_lines(1, start=50)))}
-    )  # fmt: skip
+        f"/api/v1/projects/{project.id}/items",
+        {"file": new_file()},
+    )
     assert upload.status_code == 404
     assert_nothing_changed(project, lease)
 
 
 @pytest.mark.parametrize("persona", ["charlie", "frank"])
 def test_outsiders_get_404_from_every_page(
-    persona: str, project: Project, lease: Lease, request: pytest.FixtureRequest,
+    persona: str,
+    project: Project,
+    lease: Lease,
+    request: pytest.FixtureRequest,
     web: Callable[[User], Client],
-) -> None:  # fmt: skip
+) -> None:
     client = web(request.getfixturevalue(persona))
     for method, url, body in page_calls(project, lease):
         response = getattr(client, method)(url, body)
         assert response.status_code == 404, (method, url, response.status_code)
     upload = client.post(
-        f"/projects/{project.id}/upload/", {"file": SimpleUploadedFile("i.jsonl", jsonl(item_lines(1, start=50)))}
-    )  # fmt: skip
+        f"/projects/{project.id}/upload/",
+        {"file": new_file()},
+    )
     assert upload.status_code == 404
     assert_nothing_changed(project, lease)
 
 
 def assert_nothing_changed(project: Project, lease: Lease) -> None:
     project.refresh_from_db()
-    assert project.guidelines is not None and project.guidelines.number == 1
+    assert project.guidelines is not None
+    assert project.guidelines.number == 1
     assert project.projectexpert_set.count() == 1
     assert Item.objects.filter(project=project).count() == 4
     assert Judgment.objects.count() == 0

@@ -10,10 +10,35 @@ from hypothesis import strategies as st
 
 from assay.render import markdown_to_html
 
-
-SAFE_TAGS = {"a", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4",
-             "h5", "h6", "hr", "li", "ol", "p", "pre", "span", "strong", "table", "tbody",
-             "td", "th", "thead", "tr", "ul"}  # fmt: skip
+SAFE_TAGS = {
+    "a",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "div",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "span",
+    "strong",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
 SAFE_ATTRIBUTES = {"href", "title", "class", "rel"}
 
 

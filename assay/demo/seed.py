@@ -89,9 +89,11 @@ def _seed_judgments(project: Project, experts: list[User], rounds: int) -> None:
 def seed() -> None:
     accounts.create_operator(email=OPERATOR.email, password=OPERATOR.password)
     requester = accounts.sign_up_requester(
-        email=REQUESTER.email, password=REQUESTER.password, name="Riley Chen",
+        email=REQUESTER.email,
+        password=REQUESTER.password,
+        name="Riley Chen",
         organization=ORGANIZATION,
-    )  # fmt: skip
+    )
     org = Organization.objects.get(name=ORGANIZATION)
     experts = [
         accounts.sign_up_expert(

@@ -7,8 +7,13 @@ from django.shortcuts import render
 
 from assay.errors import AssayError
 
-TITLES = {400: "That did not work", 403: "Not allowed", 404: "Not found", 409: "Not possible now",
-          413: "Too large"}  # fmt: skip
+TITLES = {
+    400: "That did not work",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Not possible now",
+    413: "Too large",
+}
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -53,9 +53,13 @@ def task_page(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 def _task_fragment(
-    request: HttpRequest, lease: Lease, *, error: AssayError | None = None,
-    values: dict[str, str] | None = None, notice: str = "",
-) -> HttpResponse:  # fmt: skip
+    request: HttpRequest,
+    lease: Lease,
+    *,
+    error: AssayError | None = None,
+    values: dict[str, str] | None = None,
+    notice: str = "",
+) -> HttpResponse:
     item = lease.item
     context = {
         "lease": lease,

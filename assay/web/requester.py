@@ -66,8 +66,12 @@ def project_new(request: HttpRequest) -> HttpResponse:
                 guidelines=values.get("guidelines", ""),
             )
         except AssayError as error:
-            return render(request, "assay/project_new.html", {"values": values, "error": error},
-                          status=error.status)  # fmt: skip
+            return render(
+                request,
+                "assay/project_new.html",
+                {"values": values, "error": error},
+                status=error.status,
+            )
         messages.success(request, "Project created. Upload items, then publish.")
         return redirect("project", project_id=project.id)
     return render(request, "assay/project_new.html", {"values": values})

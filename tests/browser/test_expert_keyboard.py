@@ -70,10 +70,6 @@ def test_new_expert_signs_up_and_judges_three_tasks_by_keyboard_only(
     submitted: dict[int, tuple[str, int | None, str]] = {}
     for number, (choice_key, strength_key, rationale, choice, strength) in enumerate(PLAN):
         form = page.locator("#judgment-form")
-        if number:
-            # htmx re-focuses the new task's #rationale after the swap (same id), so
-            # leave it with Esc first; see the xfail test below.
-            page.keyboard.press("Escape")
         page.keyboard.press(choice_key)
         expect(form.locator(f'input[name=choice][value="{choice}"]')).to_be_checked()
         if strength_key is None:
@@ -118,11 +114,6 @@ def test_new_expert_signs_up_and_judges_three_tasks_by_keyboard_only(
     assert project.guidelines.number == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: htmx restores focus to the swapped-in #rationale, so the next "
-    "task's shortcut keys are typed into the textarea instead of choosing",
-)
 def test_shortcuts_work_on_the_next_task_without_pressing_escape(
     live_server: LiveServer,
     page: Page,

@@ -61,6 +61,10 @@
 
   document.body.addEventListener("htmx:afterSwap", () => {
     const f = form();
-    if (f) syncStrength(f);
+    if (!f) return;
+    syncStrength(f);
+    // htmx puts focus back on an element with the same id after a swap; a new
+    // task must start with the shortcuts live, not typing into the rationale.
+    if (f.contains(document.activeElement)) document.activeElement.blur();
   });
 })();
