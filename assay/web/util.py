@@ -36,4 +36,4 @@ expert_view = _role_view(require_expert)
 
 def member_view(view: View) -> View:
     """Signed-in users only; the object accessors inside answer 404 to outsiders."""
-    return cast(View, login_required(view))
+    return login_required(view)
