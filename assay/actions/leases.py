@@ -11,6 +11,7 @@ background process is needed for correctness.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -69,6 +70,18 @@ def expire_stale_leases(project: Project, now: dt.datetime) -> int:
     return ended
 
 
+def _candidates(expert: User, project: Project) -> Iterator[int]:
+    """Items to try, best first: ones already in progress, then untouched ones.
+
+    Both queries walk the (project, reserved, id) index and stop after a few
+    rows, so the cost does not grow with the number of items in the project.
+    """
+    untried = Item.objects.filter(project=project).exclude(leases__expert=expert)
+    in_progress = untried.filter(reserved__gt=0, reserved__lt=project.overlap)
+    yield from in_progress.order_by("-reserved", "id").values_list("id", flat=True)[:CANDIDATES]
+    yield from untried.filter(reserved=0).order_by("id").values_list("id", flat=True)[:CANDIDATES]
+
+
 def _claim_in(expert: User, project: Project, now: dt.datetime) -> Lease | None:
     with transaction.atomic():
         current = Lease.objects.filter(
@@ -77,13 +90,7 @@ def _claim_in(expert: User, project: Project, now: dt.datetime) -> Lease | None:
         if current is not None and current.expires_at > now:
             return current
         expire_stale_leases(project, now)
-        candidates = (
-            Item.objects.filter(project=project, reserved__lt=project.overlap)
-            .exclude(leases__expert=expert)
-            .order_by("-reserved", "id")
-            .values_list("id", flat=True)[:CANDIDATES]
-        )
-        for item_id in candidates:
+        for item_id in _candidates(expert, project):
             taken = Item.objects.filter(id=item_id, reserved__lt=project.overlap).update(
                 reserved=F("reserved") + 1
             )
