@@ -1,7 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from assay.api import api
+from assay.api import api, not_found
 
 admin.site.site_header = "Assay operations"
 admin.site.site_title = "Assay operations"
@@ -9,5 +9,6 @@ admin.site.site_title = "Assay operations"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<path>.*)$", not_found),
     path("", include("assay.web.urls")),
 ]

@@ -157,3 +157,65 @@ def test_openapi_schema_and_docs_are_served(db: None) -> None:
     docs = Client().get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"https://" not in docs.content  # no CDN: the page works offline
+
+
+def test_closing_stops_new_tasks_but_honours_held_ones(
+    make_project: Callable[..., Project], alice: User, erin: User, api: Callable[[User], Client]
+) -> None:
+    live = make_project()
+    expert = api(erin)
+    lease_id = expert.post("/api/v1/tasks/next", {}, content_type="application/json").json()[
+        "task"
+    ]["lease_id"]
+    assert api(alice).post(f"/api/v1/projects/{live.id}/close").json()["status"] == "closed"
+    after = expert.post("/api/v1/tasks/next", {}, content_type="application/json").json()
+    assert after["empty"]["code"] == "no_open_projects"
+    judgment = {
+        "choice": "a",
+        "strength": 1,
+        "rationale": "A is right.",
+        "idempotency_key": "k" * 9,
+    }
+    response = expert.post(
+        f"/api/v1/tasks/{lease_id}/judgment", judgment, content_type="application/json"
+    )
+    assert response.status_code == 201
+
+
+def test_framework_errors_use_the_same_error_shape(
+    alice: User, erin: User, api: Callable[[User], Client]
+) -> None:
+    unparsable = api(alice).post("/api/v1/projects", "{nope", content_type="application/json")
+    assert unparsable.status_code == 400
+    assert unparsable.json()["error"]["code"] == "unparsable_body"
+    missing = api(alice).get("/api/v1/no/such/thing")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "no_such_endpoint"
+    no_body = api(erin).post("/api/v1/tasks/next", "", content_type="application/json")
+    assert no_body.status_code == 200
+    assert no_body.json()["empty"]["code"] == "no_open_projects"
+
+
+def test_session_requests_without_csrf_get_a_clear_error(alice: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.post("/api/v1/projects", {}, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "csrf_failed"
+
+
+def test_oversize_requests_are_refused_before_reading(
+    make_project: Callable[..., Project],
+    alice: User,
+    settings: object,
+    web: Callable[[User], Client],
+) -> None:
+    settings.MAX_UPLOAD_BYTES = 10  # type: ignore[attr-defined]
+    draft = make_project(items=0, publish=False)
+    big = {"file": ("x" * (2 * 1024 * 1024))}
+    response = web(alice).post(f"/projects/{draft.id}/upload/", big)
+    assert response.status_code == 413
+    assert b"upload_too_large" in response.content
+    api_response = Client().post(f"/api/v1/projects/{draft.id}/items", big)
+    assert api_response.status_code == 413
+    assert api_response.json()["error"]["code"] == "upload_too_large"

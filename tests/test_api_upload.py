@@ -156,3 +156,12 @@ def test_scan_keeps_memory_flat_by_reading_line_by_line() -> None:
     stream = CountingStream(jsonl(item_lines(300)))
     assert scan(stream, "jsonl").rows == 300
     assert CountingStream.largest < 200
+
+
+def test_blank_ids_are_missing_ids(
+    draft: Project, alice: User, api: Callable[[User], Client]
+) -> None:
+    row = item_lines(1)[0] | {"id": "   "}
+    status, body = upload(api(alice), draft, "i.jsonl", jsonl([row]))
+    assert status == 400
+    assert "missing or empty field(s): id" in body["error"]["details"][0]["message"]

@@ -198,3 +198,8 @@ def test_staff_view_is_for_operators_only(
     assert web(operator).get("/admin/assay/user/").status_code == 200
     assert web(alice).get("/admin/assay/project/").status_code == 302
     assert web(erin).get("/admin/").status_code == 302
+
+
+def test_sign_in_ignores_the_case_of_the_email(alice: User) -> None:
+    response = Client().post("/login/", {"username": " Alice@ACME.test ", "password": PASSWORD})
+    assert response.status_code == 302

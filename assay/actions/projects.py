@@ -48,7 +48,10 @@ def _raise_if(problems: dict[str, str]) -> None:
 def create_project(
     *, actor: User, organization: Organization, terms: ProjectTerms, guidelines: str
 ) -> Project:
-    _raise_if(_terms_problems(terms))
+    problems = _terms_problems(terms)
+    if len(guidelines) > MAX_GUIDELINES_CHARS:
+        problems["guidelines"] = f"guidelines must be under {MAX_GUIDELINES_CHARS:,} characters"
+    _raise_if(problems)
     now = clock.now()
     with transaction.atomic():
         project = Project.objects.create(
@@ -155,8 +158,11 @@ def publish_project(*, actor: User, project: Project) -> Project:
 
 
 def close_project(*, actor: User, project: Project) -> Project:
+    """Stop handing out tasks; leases already held can still be submitted."""
     with transaction.atomic():
         project = Project.objects.select_for_update().get(id=project.id)
+        if project.status == Project.Status.CLOSED:
+            return project
         project.status = Project.Status.CLOSED
         project.save(update_fields=["status"])
     return project

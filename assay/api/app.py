@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import SessionAuth
 
@@ -47,6 +47,21 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
     return _error(
         request, 401, "unauthenticated", "Send a valid API token: Authorization: Bearer <token>."
     )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 403 and "CSRF" in exc.message:
+        return _error(request, 403, "csrf_failed", "Send the CSRF token with session requests.")
+    if exc.status_code == 400:
+        return _error(request, 400, "unparsable_body", "The request body is not valid JSON.")
+    return _error(request, exc.status_code, "http_error", exc.message)
+
+
+def not_found(request: HttpRequest, path: str) -> HttpResponse:
+    """Any other address under /api/ answers in the API's own error shape."""
+    body = {"error": {"code": "no_such_endpoint", "message": f"No API endpoint at /api/{path}."}}
+    return JsonResponse(body, status=404)
 
 
 api.add_router("/projects", projects_router)

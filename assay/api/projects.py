@@ -192,6 +192,12 @@ def publish(request: HttpRequest, project_id: int) -> ProjectOut:
     return project_out(project_actions.publish_project(actor=actor(request), project=project))
 
 
+@router.post("/{project_id}/close", response=ProjectOut)
+def close(request: HttpRequest, project_id: int) -> ProjectOut:
+    project = access_project_for_requester(actor(request), project_id)
+    return project_out(project_actions.close_project(actor=actor(request), project=project))
+
+
 @router.post("/{project_id}/experts", response={204: None})
 def admit(request: HttpRequest, project_id: int, payload: ExpertIn) -> Status[None]:
     project = access_project_for_requester(actor(request), project_id)

@@ -117,10 +117,10 @@ def open_projects(request: HttpRequest) -> list[OpenProjectOut]:
 
 
 @router.post("/next", response=NextOut)
-def next_task(request: HttpRequest, payload: NextIn) -> NextOut:
+def next_task(request: HttpRequest, payload: NextIn | None = None) -> NextOut:
     user = actor(request)
     project = None
-    if payload.project_id is not None:
+    if payload is not None and payload.project_id is not None:
         project = access_project_for_expert(user, payload.project_id)
     try:
         lease = claim_next_task(expert=user, project=project)

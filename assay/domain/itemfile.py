@@ -82,6 +82,8 @@ def _build(line: int, record: dict[str, Any]) -> ItemRow | LineError:
     unknown = sorted(set(record) - set(REQUIRED) - set(OPTIONAL))
     if unknown:
         return LineError(line, f"unknown field(s): {', '.join(unknown)}")
+    if isinstance(record.get("id"), str):
+        record["id"] = record["id"].strip()
     missing = [name for name in REQUIRED if record.get(name) in (None, "")]
     if missing:
         return LineError(line, f"missing or empty field(s): {', '.join(missing)}")

@@ -45,7 +45,7 @@ def _signup(request: HttpRequest, *, requester: bool) -> HttpResponse:
     except AssayError as error:
         values = {k: v for k, v in form.items() if k != "password"}
         return render(request, template, {"error": error, "values": values}, status=error.status)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="assay.auth.EmailBackend")
     return redirect("home")
 
 

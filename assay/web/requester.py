@@ -101,7 +101,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "assay/project_detail.html", _detail_context(project))
 
 
-ACTIONS = {"guidelines", "terms", "publish", "admit", "upload"}
+ACTIONS = {"guidelines", "terms", "publish", "admit", "upload", "close"}
 
 
 def _act(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
@@ -124,6 +124,9 @@ def _act(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
         elif action == "publish":
             project_actions.publish_project(actor=user, project=project)
             messages.success(request, "Published. Experts can take tasks now.")
+        elif action == "close":
+            project_actions.close_project(actor=user, project=project)
+            messages.success(request, "Closed. No new tasks are handed out.")
         elif action == "admit":
             project_actions.admit_expert(actor=user, project=project, email=form.get("email", ""))
             messages.success(request, "Expert admitted.")
