@@ -34,6 +34,13 @@ class InvalidInput(AssayError):
     code = "invalid_input"
 
 
+def raise_for_fields(problems: dict[str, str]) -> None:
+    """Raise one InvalidInput listing every field name and its problem, if any."""
+    if problems:
+        details = [{"field": name, "message": text} for name, text in problems.items()]
+        raise InvalidInput("Please correct the highlighted fields.", details=details)
+
+
 class NotFound(AssayError):
     status = 404
     code = "not_found"

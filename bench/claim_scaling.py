@@ -10,42 +10,21 @@ must not grow with the number of items.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-
-def setup_django(database_url: str) -> None:
-    os.environ["ASSAY_DATABASE_URL"] = database_url
-    os.environ.setdefault("ASSAY_DATA_DIR", tempfile.mkdtemp(prefix="assay-bench-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "assay.settings"
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from harness import requester_project, setup_django
 
 
 def build(size: int, label: str):  # type: ignore[no-untyped-def]
     from assay import clock
     from assay.actions import accounts, projects
-    from assay.models import Item, Organization
+    from assay.models import Item
 
+    owner, project = requester_project(label)
     tag = f"{label}-{time.time_ns()}"
-    owner = accounts.sign_up_requester(
-        email=f"owner-{tag}@bench.test",
-        password="bench-password-2026",
-        name="Owner",
-        organization=f"Org {tag}",
-    )
-    org = Organization.objects.get(name=f"Org {tag}")
-    terms = projects.ProjectTerms("Bench", "", 3, 100, 3)
-    project = projects.create_project(actor=owner, organization=org, terms=terms, guidelines="g")
     now = clock.now()
     Item.objects.bulk_create(
         (

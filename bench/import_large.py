@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+from harness import requester_project, setup_django
 
 
 def make_file(path: Path, megabytes: int) -> int:
@@ -41,39 +41,10 @@ def make_file(path: Path, megabytes: int) -> int:
     return rows
 
 
-def setup_django(database_url: str) -> None:
-    os.environ["ASSAY_DATABASE_URL"] = database_url
-    os.environ.setdefault("ASSAY_DATA_DIR", tempfile.mkdtemp(prefix="assay-bench-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "assay.settings"
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def fresh_project(label: str):  # type: ignore[no-untyped-def]
-    from assay.actions import accounts, projects
-    from assay.models import Organization
-
-    suffix = f"{label}-{time.time_ns()}"
-    user = accounts.sign_up_requester(
-        email=f"bench-{suffix}@bench.test",
-        password="bench-password-2026",
-        name="Bench",
-        organization=f"Bench {suffix}",
-    )
-    org = Organization.objects.get(name=f"Bench {suffix}")
-    terms = projects.ProjectTerms("Bench", "", 3, 100, 3)
-    return user, projects.create_project(actor=user, organization=org, terms=terms, guidelines="g")
-
-
 def streaming(path: Path) -> int:
     from assay.actions.imports import import_items
 
-    user, project = fresh_project("stream")
+    user, project = requester_project("stream")
     with path.open("rb") as stream:
         report = import_items(
             actor=user, project=project, stream=stream, filename=path.name, size=path.stat().st_size
@@ -87,7 +58,7 @@ def naive(path: Path) -> int:
     from assay import clock
     from assay.models import Item
 
-    _, project = fresh_project("naive")
+    _, project = requester_project("naive")
     with path.open(encoding="utf-8") as lines:
         rows = [json.loads(line) for line in lines]
     now = clock.now()

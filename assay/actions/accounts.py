@@ -8,7 +8,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from assay import clock
-from assay.errors import Conflict, InvalidInput
+from assay.errors import Conflict, raise_for_fields
 from assay.models import ExpertProfile, Membership, Organization, User
 
 
@@ -23,12 +23,6 @@ def _check_credentials(email: str, password: str) -> dict[str, str]:
     except ValidationError as error:
         problems["password"] = " ".join(error.messages)
     return problems
-
-
-def _raise_if(problems: dict[str, str]) -> None:
-    if problems:
-        details = [{"field": name, "message": text} for name, text in problems.items()]
-        raise InvalidInput("Please correct the highlighted fields.", details=details)
 
 
 def _new_user(*, email: str, password: str, name: str, role: str) -> User:
@@ -50,7 +44,7 @@ def _pseudonym() -> str:
 
 
 def sign_up_expert(*, email: str, password: str, name: str) -> User:
-    _raise_if(_check_credentials(email.strip(), password))
+    raise_for_fields(_check_credentials(email.strip(), password))
     with transaction.atomic():
         user = _new_user(email=email, password=password, name=name, role=User.Role.EXPERT)
         pseudonym = _pseudonym()
@@ -64,7 +58,7 @@ def sign_up_requester(*, email: str, password: str, name: str, organization: str
     problems = _check_credentials(email.strip(), password)
     if not organization.strip():
         problems["organization"] = "name your organization"
-    _raise_if(problems)
+    raise_for_fields(problems)
     with transaction.atomic():
         user = _new_user(email=email, password=password, name=name, role=User.Role.REQUESTER)
         org = Organization.objects.create(name=organization.strip()[:200], created_at=clock.now())
@@ -73,7 +67,7 @@ def sign_up_requester(*, email: str, password: str, name: str, organization: str
 
 
 def add_member(*, organization: Organization, email: str, password: str, name: str) -> User:
-    _raise_if(_check_credentials(email.strip(), password))
+    raise_for_fields(_check_credentials(email.strip(), password))
     with transaction.atomic():
         user = _new_user(email=email, password=password, name=name, role=User.Role.REQUESTER)
         Membership.objects.create(organization=organization, user=user)
@@ -81,7 +75,7 @@ def add_member(*, organization: Organization, email: str, password: str, name: s
 
 
 def create_operator(*, email: str, password: str) -> User:
-    _raise_if(_check_credentials(email.strip(), password))
+    raise_for_fields(_check_credentials(email.strip(), password))
     with transaction.atomic():
         user = _new_user(email=email, password=password, name="", role=User.Role.OPERATOR)
         user.is_staff = True

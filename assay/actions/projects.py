@@ -7,7 +7,7 @@ from django.db import transaction
 
 from assay import clock
 from assay.domain.pay import format_money, hourly_rate_cents
-from assay.errors import Conflict, InvalidInput, NotFound
+from assay.errors import Conflict, InvalidInput, NotFound, raise_for_fields
 from assay.models import GuidelineVersion, Organization, Project, ProjectExpert, User
 
 MAX_OVERLAP = 25
@@ -39,19 +39,13 @@ def _terms_problems(terms: ProjectTerms) -> dict[str, str]:
     return problems
 
 
-def _raise_if(problems: dict[str, str]) -> None:
-    if problems:
-        details = [{"field": name, "message": text} for name, text in problems.items()]
-        raise InvalidInput("Please correct the highlighted fields.", details=details)
-
-
 def create_project(
     *, actor: User, organization: Organization, terms: ProjectTerms, guidelines: str
 ) -> Project:
     problems = _terms_problems(terms)
     if len(guidelines) > MAX_GUIDELINES_CHARS:
         problems["guidelines"] = f"guidelines must be under {MAX_GUIDELINES_CHARS:,} characters"
-    _raise_if(problems)
+    raise_for_fields(problems)
     now = clock.now()
     with transaction.atomic():
         project = Project.objects.create(
@@ -73,7 +67,7 @@ def create_project(
 
 def update_terms(*, actor: User, project: Project, terms: ProjectTerms) -> Project:
     """Terms that decide pay and redundancy change only while the project is a draft."""
-    _raise_if(_terms_problems(terms))
+    raise_for_fields(_terms_problems(terms))
     with transaction.atomic():
         project = Project.objects.select_for_update().get(id=project.id)
         if project.status != Project.Status.DRAFT:
