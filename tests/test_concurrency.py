@@ -67,22 +67,26 @@ def test_one_expert_in_two_tabs_gets_one_lease(
 def test_a_double_clicked_submission_is_stored_once(
     make_project: Callable[..., Project], erin: User
 ) -> None:
-    one = make_project(items=1, overlap=1)
-    lease = claim_next_task(expert=erin, project=one)
+    rounds = 5
+    several = make_project(items=rounds, overlap=1)
+    for round_number in range(rounds):
+        lease = claim_next_task(expert=erin, project=several)
 
-    def submit() -> tuple[Judgment, bool]:
-        return submit_judgment(
-            expert=erin,
-            lease_id=lease.id,
-            choice="b",
-            strength=2,
-            rationale="B is correct and A is not.",
-            idempotency_key="double-click-key",
-        )
+        def submit(lease_id: int = lease.id, key: str = f"double-click-{round_number}") -> object:
+            return submit_judgment(
+                expert=erin,
+                lease_id=lease_id,
+                choice="b",
+                strength=2,
+                rationale="B is correct and A is not.",
+                idempotency_key=key,
+            )
 
-    results = in_parallel([submit] * 4)
-    stored = [r for r in results if isinstance(r, tuple)]
-    assert len(stored) == 4, results
-    assert sum(created for _, created in stored) == 1
-    assert Judgment.objects.count() == 1
-    assert Item.objects.get(project=one).judgment_count == 1
+        results = in_parallel([submit] * 4)
+        stored = [r for r in results if isinstance(r, tuple)]
+        assert len(stored) == 4, results
+        assert sum(created for _, created in stored) == 1
+    assert Judgment.objects.count() == rounds
+    assert (
+        sum(Item.objects.filter(project=several).values_list("judgment_count", flat=True)) == rounds
+    )

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from assay import clock
-from assay.actions.leases import _active_lease
+from assay.actions.leases import active_lease
 from assay.domain.pairwise import judgment_problems
 from assay.errors import Conflict, InvalidInput
 from assay.models import Item, Judgment, Lease, User
@@ -63,7 +63,14 @@ def _store(
         earlier = _replay(expert, key, lease_id)
         if earlier is not None:
             return earlier, False
-        lease = _active_lease(expert, lease_id)
+        try:
+            lease = active_lease(expert, lease_id)
+        except Conflict:
+            # A twin request may have committed since the check above.
+            earlier = _replay(expert, key, lease_id)
+            if earlier is not None:
+                return earlier, False
+            raise
         now = clock.now()
         closed = Lease.objects.filter(
             id=lease.id, state=Lease.State.ACTIVE, expires_at__gt=now

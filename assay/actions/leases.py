@@ -151,7 +151,7 @@ def claim_next_task(*, expert: User, project: Project | None = None) -> Lease:
     raise QueueIsEmpty(_why_empty(expert, projects, now))
 
 
-def _active_lease(expert: User, lease_id: int) -> Lease:
+def active_lease(expert: User, lease_id: int) -> Lease:
     lease = Lease.objects.select_related("project").filter(id=lease_id, expert=expert).first()
     now = clock.now()
     if lease is None:
@@ -168,7 +168,7 @@ def _active_lease(expert: User, lease_id: int) -> Lease:
 def extend_lease(*, expert: User, lease_id: int) -> Lease:
     """Heartbeat: push the expiry out while the expert is working."""
     with transaction.atomic():
-        lease = _active_lease(expert, lease_id)
+        lease = active_lease(expert, lease_id)
         now = clock.now()
         lease.expires_at = now + _lease_length(lease.project)
         Lease.objects.filter(id=lease.id, state=Lease.State.ACTIVE).update(
@@ -180,6 +180,6 @@ def extend_lease(*, expert: User, lease_id: int) -> Lease:
 def return_lease(*, expert: User, lease_id: int) -> None:
     """Hand a task back, with no penalty; it is not served to this expert again."""
     with transaction.atomic():
-        lease = _active_lease(expert, lease_id)
+        lease = active_lease(expert, lease_id)
         if not _end(lease.id, lease.item_id, Lease.State.RELEASED, clock.now()):
             raise Conflict("This task is no longer yours.", code="lease_expired")
