@@ -48,6 +48,12 @@ class ExpertProfile(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="expert_profile")
     pseudonym = models.CharField(max_length=32, unique=True)
+    country = models.CharField(max_length=2, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    weekly_hours = models.PositiveSmallIntegerField(default=10)
+    content_opt_outs = models.JSONField(default=list, blank=True)
+    show_identity = models.BooleanField(default=False)
+    email_alerts = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return self.pseudonym

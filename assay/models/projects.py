@@ -31,6 +31,17 @@ class Project(models.Model):
     guidelines = models.ForeignKey(
         "GuidelineVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    domain = models.ForeignKey(
+        "Domain", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    min_skill_score = models.PositiveSmallIntegerField(default=0)
+    required_language = models.CharField(max_length=8, blank=True)
+    qualification = models.ForeignKey(
+        "QualificationTest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    content_risks = models.JSONField(default=list, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True)
+    work_added_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "admission"])]
