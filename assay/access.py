@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from assay.errors import NotFound, WrongRole
-from assay.models import Lease, Organization, Project, User
+from assay.models import Answer, Attempt, Lease, Organization, Project, QualificationTest, User
 
 
 def require_requester(user: User) -> None:
@@ -65,3 +65,44 @@ def access_lease_by_id(user: User, lease_id: int) -> Lease:
     if lease is None:
         raise NotFound("You hold no such task.", code="lease_not_found")
     return lease
+
+
+def tests_open_to(expert: User) -> QuerySet[QualificationTest]:
+    """Platform tests, and the tests of projects the expert can see."""
+    visible = projects_open_to(expert).values("id")
+    return QualificationTest.objects.filter(published=True).filter(
+        Q(project__isnull=True) | Q(project__in=visible)
+    )
+
+
+def access_test_for_expert(user: User, test_id: int) -> QualificationTest:
+    test = tests_open_to(user).filter(id=test_id).select_related("domain").first()
+    if test is None or not user.is_expert:
+        raise NotFound("No such test.", code="test_not_found")
+    return test
+
+
+def access_attempt_by_id(user: User, attempt_id: int) -> Attempt:
+    attempt = Attempt.objects.select_related("test").filter(id=attempt_id, expert=user).first()
+    if attempt is None:
+        raise NotFound("No such attempt.", code="attempt_not_found")
+    return attempt
+
+
+def answers_for_reviewer(user: User) -> QuerySet[Answer]:
+    """Free-text answers this user may grade: platform tests for operators, own projects' tests."""
+    scope = Q(attempt__test__project__organization__membership__user=user)
+    if user.is_staff:
+        scope |= Q(attempt__test__project__isnull=True)
+    return (
+        Answer.objects.filter(scope, question__kind="free_text")
+        .exclude(attempt__expert=user)
+        .select_related("question", "attempt__test")
+    )
+
+
+def access_answer_for_reviewer(user: User, answer_id: int) -> Answer:
+    answer = answers_for_reviewer(user).filter(id=answer_id).first()
+    if answer is None:
+        raise NotFound("No such answer to review.", code="answer_not_found")
+    return answer

@@ -138,3 +138,12 @@ def demo(host: str, port: int, seed_only: bool) -> None:
         click.echo(f"  {login.role:<10} {login.email:<28} password: {login.password}")
     if not seed_only:
         _serve(host, port, threads=8, started=started)
+
+
+def _register() -> None:
+    from assay.cli_alerts import notify
+
+    main.add_command(notify)
+
+
+_register()

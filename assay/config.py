@@ -32,11 +32,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CSRF_TRUSTED_ORIGINS", "", "Origins allowed to post forms, comma-separated."),
     Setting("SECURE_COOKIES", "false", "Send session and CSRF cookies over HTTPS only."),
     Setting("MAX_UPLOAD_MB", "100", "Largest item file accepted, in megabytes."),
-    Setting("PAY_FLOOR_CENTS_PER_HOUR", "1200", "Lowest hourly rate a project may publish at."),
+    Setting("PAY_FLOOR_PER_HOUR", "12.00", "Lowest hourly rate work may be offered at."),
     Setting("CURRENCY", "USD", "Currency of pay, as an ISO 4217 code."),
     Setting("LEASE_MIN_MINUTES", "10", "Shortest lease on a task, in minutes."),
     Setting("LEASE_FACTOR", "3", "Lease length as a multiple of the estimated minutes."),
-    Setting("DATA_DIR", ".", "Folder for the SQLite file and the generated secret key."),
+    Setting("DATA_DIR", ".", "Folder for the SQLite file, the secret key and evidence files."),
+    Setting("BASE_URL", "http://127.0.0.1:8000", "Public address used in links sent by email."),
+    Setting("EMAIL_BACKEND", "console", "How email is sent: console or smtp."),
+    Setting("EMAIL_FROM", "Assay <assay@localhost>", "Sender of alert emails."),
+    Setting("SMTP_HOST", "localhost", "SMTP server, when EMAIL_BACKEND is smtp."),
+    Setting("SMTP_PORT", "587", "SMTP port."),
+    Setting("SMTP_USER", "", "SMTP user name."),
+    Setting("SMTP_PASSWORD", "", "SMTP password."),
+    Setting("SMTP_TLS", "true", "Use STARTTLS with the SMTP server."),
+    Setting("MAX_EVIDENCE_MB", "10", "Largest credential evidence file, in megabytes."),
+    Setting("POOL_MIN", "5", "Experts a project pool always admits, whatever the demand."),
+    Setting(
+        "POOL_HOURS_PER_EXPERT", "4", "Hours of remaining work that justify one more admission."
+    ),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -71,6 +84,19 @@ def as_int(name: str, env: Mapping[str, str] | None = None, *, minimum: int = 0)
     if number < minimum:
         raise ConfigError(f"{PREFIX}{name} must be at least {minimum}")
     return number
+
+
+def as_cents(name: str, env: Mapping[str, str] | None = None) -> int:
+    """An amount such as 12.00 as integer minor units."""
+    from assay.domain.pay import parse_money
+
+    value = raw(name, env)
+    try:
+        return parse_money(value)
+    except ValueError:
+        raise ConfigError(
+            f"{PREFIX}{name} must be an amount such as 12.00, not {value!r}"
+        ) from None
 
 
 def as_list(name: str, env: Mapping[str, str] | None = None) -> list[str]:

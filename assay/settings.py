@@ -93,7 +93,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 MAX_UPLOAD_BYTES = config.as_int("MAX_UPLOAD_MB", minimum=1) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-PAY_FLOOR_CENTS_PER_HOUR = config.as_int("PAY_FLOOR_CENTS_PER_HOUR")
+PAY_FLOOR_CENTS_PER_HOUR = config.as_cents("PAY_FLOOR_PER_HOUR")
 CURRENCY = config.raw("CURRENCY").upper()
 LEASE_MIN_MINUTES = config.as_int("LEASE_MIN_MINUTES", minimum=1)
 LEASE_FACTOR = config.as_int("LEASE_FACTOR", minimum=1)
@@ -104,3 +104,23 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+BASE_URL = config.raw("BASE_URL").rstrip("/")
+EVIDENCE_DIR = DATA_DIR / "evidence"
+MAX_EVIDENCE_BYTES = config.as_int("MAX_EVIDENCE_MB", minimum=1) * 1024 * 1024
+POOL_MIN = config.as_int("POOL_MIN", minimum=1)
+POOL_HOURS_PER_EXPERT = config.as_int("POOL_HOURS_PER_EXPERT", minimum=1)
+
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+if config.raw("EMAIL_BACKEND") not in _EMAIL_BACKENDS:
+    raise config.ConfigError("ASSAY_EMAIL_BACKEND must be console or smtp")
+EMAIL_BACKEND = _EMAIL_BACKENDS[config.raw("EMAIL_BACKEND")]
+DEFAULT_FROM_EMAIL = config.raw("EMAIL_FROM")
+EMAIL_HOST = config.raw("SMTP_HOST")
+EMAIL_PORT = config.as_int("SMTP_PORT", minimum=1)
+EMAIL_HOST_USER = config.raw("SMTP_USER")
+EMAIL_HOST_PASSWORD = config.raw("SMTP_PASSWORD")
+EMAIL_USE_TLS = config.as_bool("SMTP_TLS")

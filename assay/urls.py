@@ -11,4 +11,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<path>.*)$", not_found),
     path("", include("assay.web.urls")),
+    path("", include("assay.web.expert_urls")),
+    path("", include("assay.web.credential_urls")),
 ]

@@ -33,6 +33,12 @@ def _quick_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _roomy_pools(settings: Any) -> None:
+    """Pools admit everyone unless a test is about the waitlist (tests/test_pools.py)."""
+    settings.POOL_MIN = 1000
+
+
 @pytest.fixture
 def alice(db: None) -> User:
     return accounts.sign_up_requester(

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from assay import clock
+from assay.actions.pools import refresh_pool
 from assay.domain import itemfile
 from assay.errors import Conflict, InvalidInput, PayloadTooLarge
 from assay.models import Item, Project, User
@@ -84,6 +85,9 @@ def import_items(
             "Another upload added some of these ids meanwhile; nothing was imported.",
             code="duplicate_ids",
         ) from None
+    if project.status == Project.Status.PUBLISHED:
+        Project.objects.filter(id=project.id).update(work_added_at=now)
+        refresh_pool(project)
     return ImportReport(created=created)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,9 +20,12 @@ from django.db.models import F, Min
 
 from assay import clock
 from assay.access import projects_open_to, require_expert
+from assay.actions.pools import place_in_pool, waitlist_position
+from assay.domain.eligibility import Unmet
 from assay.domain.pay import lease_length
+from assay.eligibility import explain
 from assay.errors import Conflict, NotFound
-from assay.models import Item, Lease, Project, User
+from assay.models import Item, Lease, PoolMember, Project, User
 
 CANDIDATES = 20
 STALE_BATCH = 50
@@ -35,6 +38,7 @@ class EmptyQueue:
     code: str
     message: str
     retry_at: dt.datetime | None = None
+    details: list[dict[str, object]] = field(default_factory=list)
 
 
 class QueueIsEmpty(Exception):
@@ -105,13 +109,22 @@ def _claim_in(expert: User, project: Project, now: dt.datetime) -> Lease | None:
     return None
 
 
-def _why_empty(expert: User, projects: list[Project], now: dt.datetime) -> EmptyQueue:
-    if not projects:
+def _why_empty(
+    expert: User, projects: list[Project], blocked: list[EmptyQueue], now: dt.datetime
+) -> EmptyQueue:
+    if not projects and not blocked:
         return EmptyQueue(
             "no_open_projects",
             "No project is open to you right now. New projects appear here as soon as "
             "a requester publishes one that admits you.",
         )
+    if not projects:
+        if len(blocked) == 1:
+            return blocked[0]
+        codes = {b.code for b in blocked}
+        code = codes.pop() if len(codes) == 1 else "not_available"
+        message = " ".join(b.message for b in blocked)
+        return EmptyQueue(code, message, details=[d for b in blocked for d in b.details])
     open_items = Item.objects.filter(project__in=projects, judgment_count__lt=F("project__overlap"))
     untouched = open_items.exclude(leases__expert=expert)
     if not untouched.exists():
@@ -131,14 +144,55 @@ def _why_empty(expert: User, projects: list[Project], now: dt.datetime) -> Empty
     )
 
 
+def _blocked(project: Project, unmet: list[Unmet]) -> EmptyQueue:
+    details = [
+        {"project_id": project.id, "code": u.code, "message": u.message, "fix": u.fix}
+        for u in unmet
+    ]
+    reasons = " ".join(u.message for u in unmet)
+    return EmptyQueue("not_eligible", f"{project.name}: {reasons}", details=details)
+
+
+def _waitlisted(project: Project, position: int) -> EmptyQueue:
+    return EmptyQueue(
+        "waitlisted",
+        f"{project.name}: you qualify and are number {position} on the waitlist; the pool "
+        "admits more experts as the requester adds work.",
+        details=[{"project_id": project.id, "code": "waitlisted", "position": position}],
+    )
+
+
+def usable_projects(
+    expert: User, candidates: list[Project]
+) -> tuple[list[Project], list[EmptyQueue]]:
+    """Split ``candidates`` into projects the expert may take work from now, and why not."""
+    usable: list[Project] = []
+    blocked: list[EmptyQueue] = []
+    for project, unmet in explain(expert, candidates):
+        if unmet:
+            blocked.append(_blocked(project, unmet))
+            continue
+        member = place_in_pool(expert=expert, project=project)
+        if member.status == PoolMember.Status.WAITLISTED:
+            blocked.append(_waitlisted(project, waitlist_position(member)))
+            continue
+        usable.append(project)
+    return usable, blocked
+
+
 def claim_next_task(*, expert: User, project: Project | None = None) -> Lease:
     """Lease the next item for ``expert``, or raise ``QueueIsEmpty`` saying why."""
     require_expert(expert)
     now = clock.now()
     if project is not None:
-        projects = [project]
+        candidates = [project]
     else:
-        projects = list(projects_open_to(expert).order_by("published_at", "id"))
+        candidates = list(
+            projects_open_to(expert)
+            .select_related("domain", "qualification")
+            .order_by("published_at", "id")
+        )
+    projects, blocked = usable_projects(expert, candidates)
     for candidate in projects:
         for _attempt in range(2):
             try:
@@ -148,7 +202,7 @@ def claim_next_task(*, expert: User, project: Project | None = None) -> Lease:
             if lease is not None:
                 return lease
             break
-    raise QueueIsEmpty(_why_empty(expert, projects, now))
+    raise QueueIsEmpty(_why_empty(expert, projects, blocked, now))
 
 
 def active_lease(expert: User, lease_id: int) -> Lease:

@@ -4,11 +4,21 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from assay import clock
 from assay.domain.pay import format_money, hourly_rate_cents
+from assay.domain.taxonomy import CONTENT_RISKS, LANGUAGES
 from assay.errors import Conflict, InvalidInput, NotFound, raise_for_fields
-from assay.models import GuidelineVersion, Organization, Project, ProjectExpert, User
+from assay.models import (
+    Domain,
+    GuidelineVersion,
+    Organization,
+    Project,
+    ProjectExpert,
+    QualificationTest,
+    User,
+)
 
 MAX_OVERLAP = 25
 MAX_GUIDELINES_CHARS = 100_000
@@ -146,8 +156,8 @@ def publish_project(*, actor: User, project: Project) -> Project:
                 details=[{"message": text} for text in problems],
             )
         project.status = Project.Status.PUBLISHED
-        project.published_at = clock.now()
-        project.save(update_fields=["status", "published_at"])
+        project.published_at = project.work_added_at = clock.now()
+        project.save(update_fields=["status", "published_at", "work_added_at"])
     return project
 
 
@@ -169,3 +179,53 @@ def admit_expert(*, actor: User, project: Project, email: str) -> ProjectExpert:
     with transaction.atomic():
         admission, _ = ProjectExpert.objects.get_or_create(project=project, expert=expert)
     return admission
+
+
+@dataclass(frozen=True)
+class RequirementsUpdate:
+    domain: str = ""
+    min_skill_score: int = 0
+    required_language: str = ""
+    qualification_id: int | None = None
+    content_risks: tuple[str, ...] = ()
+
+
+def _requirement_problems(project: Project, update: RequirementsUpdate) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if update.domain and not Domain.objects.filter(slug=update.domain).exists():
+        problems["domain"] = f"unknown domain {update.domain!r}"
+    if not 0 <= update.min_skill_score <= 100:
+        problems["min_skill_score"] = "a skill score is 0 to 100"
+    if update.min_skill_score and not update.domain:
+        problems["min_skill_score"] = "a minimum skill score needs a domain"
+    if update.required_language and update.required_language not in LANGUAGES:
+        problems["required_language"] = "use a language code from the list"
+    unknown = sorted(set(update.content_risks) - set(CONTENT_RISKS))
+    if unknown:
+        problems["content_risks"] = f"unknown: {', '.join(unknown)}"
+    if (
+        update.qualification_id is not None
+        and not QualificationTest.objects.filter(
+            Q(project=project) | Q(project__isnull=True), id=update.qualification_id
+        ).exists()
+    ):
+        problems["qualification_id"] = "choose a test of this project or a platform test"
+    return problems
+
+
+def set_requirements(*, actor: User, project: Project, update: RequirementsUpdate) -> Project:
+    """Who may work on the project; fixed once published, like pay and overlap."""
+    raise_for_fields(_requirement_problems(project, update))
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(id=project.id)
+        if project.status != Project.Status.DRAFT:
+            raise Conflict(
+                "Requirements are fixed once a project is published.", code="project_not_draft"
+            )
+        project.domain = Domain.objects.filter(slug=update.domain).first()
+        project.min_skill_score = update.min_skill_score
+        project.required_language = update.required_language
+        project.qualification_id = update.qualification_id
+        project.content_risks = sorted(set(update.content_risks))
+        project.save()
+    return project

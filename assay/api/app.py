@@ -7,7 +7,11 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import SessionAuth
 
 from assay.api.auth import TokenAuth
+from assay.api.credentials import router as credentials_router
+from assay.api.experts import router as experts_router
+from assay.api.notifications import router as notifications_router
 from assay.api.projects import router as projects_router
+from assay.api.qualification import router as qualification_router
 from assay.api.tasks import router as tasks_router
 from assay.api.tokens import router as tokens_router
 from assay.errors import AssayError
@@ -67,3 +71,7 @@ def not_found(request: HttpRequest, path: str) -> HttpResponse:
 api.add_router("/projects", projects_router)
 api.add_router("/tasks", tasks_router)
 api.add_router("/tokens", tokens_router)
+api.add_router("/credentials", credentials_router)
+api.add_router("/me/notifications", notifications_router)
+api.add_router("", experts_router)
+api.add_router("", qualification_router)

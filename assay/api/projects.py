@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import asdict
 
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import File, Router, Schema, Status
@@ -18,8 +19,10 @@ from assay.access import (
 )
 from assay.actions import projects as project_actions
 from assay.actions.imports import import_uploaded_file
+from assay.actions.pools import pool_report
 from assay.api.auth import actor
 from assay.domain.pay import hourly_rate_cents
+from assay.eligibility import eligible_experts
 from assay.errors import InvalidInput
 from assay.models import Project
 from assay.reports import as_jsonl, dpo_records, dpo_summary, judgment_records, progress
@@ -61,6 +64,11 @@ class ProjectOut(Schema):
     estimated_minutes: int
     hourly_rate_cents: int
     guideline_version: int | None
+    domain: str | None
+    min_skill_score: int
+    required_language: str
+    qualification_id: int | None
+    content_risks: list[str]
     created_at: dt.datetime
     published_at: dt.datetime | None
 
@@ -115,6 +123,11 @@ def project_out(project: Project) -> ProjectOut:
         estimated_minutes=project.estimated_minutes,
         hourly_rate_cents=hourly_rate_cents(project.pay_cents, project.estimated_minutes),
         guideline_version=project.guidelines.number if project.guidelines else None,
+        domain=project.domain.slug if project.domain else None,
+        min_skill_score=project.min_skill_score,
+        required_language=project.required_language,
+        qualification_id=project.qualification_id,
+        content_risks=list(project.content_risks or []),
         created_at=project.created_at,
         published_at=project.published_at,
     )
@@ -240,3 +253,41 @@ def export_dpo(request: HttpRequest, project_id: int) -> StreamingHttpResponse:
 def export_dpo_summary(request: HttpRequest, project_id: int) -> DpoSummaryOut:
     project = access_project_for_requester(actor(request), project_id)
     return DpoSummaryOut(**dpo_summary(project).as_dict())
+
+
+class RequirementsIn(Schema):
+    domain: str = ""
+    min_skill_score: int = 0
+    required_language: str = ""
+    qualification_id: int | None = None
+    content_risks: list[str] = []
+
+
+class PoolOut(Schema):
+    eligible: int
+    admitted: int
+    waitlisted: int
+    active_this_week: int
+    capacity: int
+    work_hours_available: float
+
+
+@router.put("/{project_id}/requirements", response=ProjectOut)
+def put_requirements(request: HttpRequest, project_id: int, payload: RequirementsIn) -> ProjectOut:
+    project = access_project_for_requester(actor(request), project_id)
+    update = project_actions.RequirementsUpdate(
+        domain=payload.domain,
+        min_skill_score=payload.min_skill_score,
+        required_language=payload.required_language,
+        qualification_id=payload.qualification_id,
+        content_risks=tuple(payload.content_risks),
+    )
+    project = project_actions.set_requirements(actor=actor(request), project=project, update=update)
+    return project_out(project)
+
+
+@router.get("/{project_id}/pool", response=PoolOut)
+def get_pool(request: HttpRequest, project_id: int) -> PoolOut:
+    project = access_project_for_requester(actor(request), project_id)
+    eligible = sum(1 for _ in eligible_experts(project))
+    return PoolOut(**asdict(pool_report(project, eligible=eligible)))

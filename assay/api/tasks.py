@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -49,6 +50,7 @@ class EmptyOut(Schema):
     code: str
     message: str
     retry_at: dt.datetime | None
+    details: list[dict[str, Any]] = []
 
 
 class NextOut(Schema):
@@ -126,9 +128,10 @@ def next_task(request: HttpRequest, payload: NextIn | None = None) -> NextOut:
         lease = claim_next_task(expert=user, project=project)
     except QueueIsEmpty as empty:
         why = empty.why
-        return NextOut(
-            task=None, empty=EmptyOut(code=why.code, message=why.message, retry_at=why.retry_at)
+        empty_out = EmptyOut(
+            code=why.code, message=why.message, retry_at=why.retry_at, details=why.details
         )
+        return NextOut(task=None, empty=empty_out)
     return NextOut(task=task_out(lease), empty=None)
 
 

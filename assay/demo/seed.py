@@ -1,20 +1,26 @@
 """Seed a small, realistic marketplace: one operator, one requester, four experts.
 
-All content goes through the same actions a real user triggers, so the demo
+Content goes through the same actions a real user triggers, so the demo
 exercises the product rather than bypassing it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from assay import clock
 from assay.actions import accounts, projects
+from assay.actions.authoring import create_test, spec_from_json
 from assay.actions.imports import import_items
 from assay.actions.judgments import submit_judgment
 from assay.actions.leases import claim_next_task
-from assay.models import Organization, Project, User
+from assay.actions.profiles import DomainEntry, ProfileUpdate, update_profile
+from assay.actions.qualification import start_attempt, submit_attempt
+from assay.models import Credential, Domain, Organization, Project, QualificationTest, User
 
 HERE = Path(__file__).resolve().parent
 ORGANIZATION = "Northwind AI Lab"
@@ -42,6 +48,37 @@ EXPERT_NAMES = {
     "chen": "Chen Wei",
     "dana": "Dana Reyes",
 }
+PROFILES = {
+    "ada": ProfileUpdate(
+        domains=[DomainEntry("software-engineering", 8)],
+        languages={"en": "native", "yo": "native"},
+        country="NG",
+        timezone="Africa/Lagos",
+        weekly_hours=15,
+    ),
+    "ben": ProfileUpdate(
+        domains=[DomainEntry("medicine", 12), DomainEntry("pharmacy", 3)],
+        languages={"sv": "native", "en": "C2", "de": "C1"},
+        country="SE",
+        timezone="Europe/Stockholm",
+        weekly_hours=6,
+        content_opt_outs=["sexual"],
+    ),
+    "chen": ProfileUpdate(
+        domains=[DomainEntry("law", 10), DomainEntry("finance", 4)],
+        languages={"zh": "native", "en": "C2"},
+        country="SG",
+        timezone="Asia/Singapore",
+        weekly_hours=10,
+    ),
+    "dana": ProfileUpdate(
+        domains=[DomainEntry("translation", 6, "en>es"), DomainEntry("general-writing", 9)],
+        languages={"es": "native", "en": "C2"},
+        country="MX",
+        timezone="America/Mexico_City",
+        weekly_hours=20,
+    ),
+}
 
 
 def logins() -> list[Login]:
@@ -60,12 +97,18 @@ def _import(project: Project, requester: User, filename: str) -> None:
 
 
 def _project(
-    requester: User, org: Organization, terms: projects.ProjectTerms, slug: str
+    requester: User,
+    org: Organization,
+    terms: projects.ProjectTerms,
+    slug: str,
+    requirements: projects.RequirementsUpdate | None = None,
 ) -> Project:
     guidelines = (HERE / f"guidelines_{slug}.md").read_text()
     project = projects.create_project(
         actor=requester, organization=org, terms=terms, guidelines=guidelines
     )
+    if requirements is not None:
+        projects.set_requirements(actor=requester, project=project, update=requirements)
     _import(project, requester, f"items_{slug}.jsonl")
     return projects.publish_project(actor=requester, project=project)
 
@@ -86,23 +129,56 @@ def _seed_judgments(project: Project, experts: list[User], rounds: int) -> None:
             )
 
 
-def seed() -> None:
-    accounts.create_operator(email=OPERATOR.email, password=OPERATOR.password)
+def _verify_credential(expert: User, operator: User) -> None:
+    """A licence an operator has checked, so the demo shows a verified credential."""
+    now = clock.now()
+    Credential.objects.create(
+        expert=expert,
+        domain=Domain.objects.get(slug="medicine"),
+        kind="licence",
+        issuer="Swedish National Board of Health and Welfare",
+        identifier="demo-licence",
+        jurisdiction="SE",
+        status=Credential.Status.VERIFIED,
+        verified_until=(now + dt.timedelta(days=365)).date(),
+        decided_by=operator,
+        decided_at=now,
+        note="Seeded by assay demo; no evidence file.",
+        created_at=now,
+    )
+
+
+def _pass(expert: User, test: QualificationTest) -> None:
+    attempt = start_attempt(expert=expert, test=test)
+    answers = {q.id: q.answer for q in test.questions.all()}
+    submit_attempt(expert=expert, attempt=attempt, answers=answers)
+
+
+def _people() -> tuple[User, User, Organization, list[User]]:
+    operator = accounts.create_operator(email=OPERATOR.email, password=OPERATOR.password)
     requester = accounts.sign_up_requester(
         email=REQUESTER.email,
         password=REQUESTER.password,
         name="Riley Chen",
         organization=ORGANIZATION,
     )
-    org = Organization.objects.get(name=ORGANIZATION)
-    experts = [
-        accounts.sign_up_expert(
-            email=login.email,
-            password=login.password,
-            name=EXPERT_NAMES[login.email.split("@")[0]],
+    experts = []
+    for login in EXPERTS:
+        name = login.email.split("@")[0]
+        expert = accounts.sign_up_expert(
+            email=login.email, password=login.password, name=EXPERT_NAMES[name]
         )
-        for login in EXPERTS
-    ]
+        update_profile(expert=expert, update=PROFILES[name])
+        experts.append(expert)
+    return operator, requester, Organization.objects.get(name=ORGANIZATION), experts
+
+
+def seed() -> None:
+    operator, requester, org, experts = _people()
+    _verify_credential(experts[1], operator)
+    spec = json.loads((HERE / "qualification_code_review.json").read_text())
+    screening = create_test(author=operator, spec=spec_from_json(spec))
+    _pass(experts[0], screening)
     general = _project(
         requester,
         org,
@@ -116,19 +192,20 @@ def seed() -> None:
         ),
         "general",
     )
-    code = _project(
+    _project(
         requester,
         org,
         projects.ProjectTerms(
             name="Code review: which fix is right?",
-            description="Two candidate patches or answers per programming question; invited "
-            "software engineers only.",
+            description="Two candidate patches or answers per programming question. For "
+            "software engineers who passed the paid code review screening.",
             overlap=2,
             pay_cents=250,
             estimated_minutes=6,
-            admission=Project.Admission.INVITED,
         ),
         "code_review",
+        requirements=projects.RequirementsUpdate(
+            domain="software-engineering", min_skill_score=60, qualification_id=screening.id
+        ),
     )
-    projects.admit_expert(actor=requester, project=code, email=EXPERTS[0].email)
     _seed_judgments(general, experts[1:], rounds=2)

@@ -2,7 +2,7 @@ from assay.models.accounts import ApiToken, ExpertProfile, Membership, Organizat
 from assay.models.experts import Credential, Domain, Evidence, ExpertDomain, ExpertLanguage, Skill
 from assay.models.pools import Notification, PoolMember
 from assay.models.projects import GuidelineVersion, Project, ProjectExpert
-from assay.models.qualification import Answer, Attempt, Earning, Question, QualificationTest
+from assay.models.qualification import Answer, Attempt, Earning, QualificationTest, Question
 from assay.models.work import Item, Judgment, Lease
 
 __all__ = [
@@ -15,19 +15,19 @@ __all__ = [
     "Evidence",
     "ExpertDomain",
     "ExpertLanguage",
-    "Notification",
-    "PoolMember",
-    "QualificationTest",
-    "Question",
-    "Skill",
     "ExpertProfile",
     "GuidelineVersion",
     "Item",
     "Judgment",
     "Lease",
     "Membership",
+    "Notification",
     "Organization",
+    "PoolMember",
     "Project",
     "ProjectExpert",
+    "QualificationTest",
+    "Question",
+    "Skill",
     "User",
 ]

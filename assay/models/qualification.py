@@ -62,6 +62,7 @@ class Attempt(models.Model):
         IN_PROGRESS = "in_progress", "In progress"
         AWAITING_REVIEW = "awaiting_review", "Waiting for a reviewer"
         GRADED = "graded", "Graded"
+        EXPIRED = "expired", "Time ran out"
 
     test = models.ForeignKey(QualificationTest, on_delete=models.PROTECT, related_name="attempts")
     expert = models.ForeignKey(User, on_delete=models.CASCADE, related_name="attempts")

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from assay.access import access_lease_by_id, access_project_for_expert, projects_open_to
+from assay.access import access_lease_by_id, access_project_for_expert
 from assay.actions.judgments import submit_judgment
 from assay.actions.leases import QueueIsEmpty, claim_next_task, extend_lease, return_lease
 from assay.domain.pairwise import STRENGTHS
@@ -17,6 +17,7 @@ from assay.errors import AssayError, InvalidInput
 from assay.models import Lease, Project, User
 from assay.render import markdown_to_html
 from assay.web.util import current_user, expert_view, member_view
+from assay.workview import work_overview
 
 
 def _offer(project: Project) -> dict[str, object]:
@@ -32,15 +33,16 @@ def _offer(project: Project) -> dict[str, object]:
 @expert_view
 def work(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    offers = [_offer(p) for p in projects_open_to(user).order_by("published_at", "id")]
-    empty = None
-    if not offers:
+    states = work_overview(user)
+    offers = [_offer(s.project) | {"state": s} for s in states if s.state == "available"]
+    others = [_offer(s.project) | {"state": s} for s in states if s.state != "available"]
+    context = {"offers": offers, "others": others, "done": user.judgments.count()}
+    if not states:
         try:
             claim_next_task(expert=user)
         except QueueIsEmpty as why:
-            empty = why.why
-    done = user.judgments.count()
-    return render(request, "assay/work.html", {"offers": offers, "empty": empty, "done": done})
+            context["empty"] = why.why
+    return render(request, "assay/work.html", context)
 
 
 @member_view

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from assay.access import access_project_for_requester, organizations_of, projects_for_requester
 from assay.actions import projects as project_actions
 from assay.actions.imports import import_uploaded_file
+from assay.actions.pools import pool_report
 from assay.domain.pay import format_money, hourly_rate_cents, parse_money
+from assay.domain.taxonomy import CONTENT_RISKS, LANGUAGES
+from assay.eligibility import eligible_experts
 from assay.errors import AssayError, InvalidInput, NotFound
-from assay.models import Project
+from assay.models import Domain, Project, QualificationTest
 from assay.render import markdown_to_html
 from assay.reports import as_jsonl, dpo_records, dpo_summary, judgment_records, progress
 from assay.web.util import current_user, member_view, requester_view
@@ -39,6 +43,20 @@ def _terms_from(form: dict[str, str]) -> project_actions.ProjectTerms:
         pay_cents=numbers["pay_cents"],
         estimated_minutes=numbers["estimated_minutes"],
         admission=form.get("admission", "open"),
+    )
+
+
+def _requirements_from(form: QueryDict) -> project_actions.RequirementsUpdate:
+    skill = form.get("min_skill_score", "0") or "0"
+    test = form.get("qualification", "")
+    if not skill.isdigit():
+        raise InvalidInput("Enter a whole number for the minimum skill score.")
+    return project_actions.RequirementsUpdate(
+        domain=form.get("domain", ""),
+        min_skill_score=int(skill),
+        required_language=form.get("required_language", ""),
+        qualification_id=int(test) if test.isdigit() else None,
+        content_risks=tuple(form.getlist("content_risks")),
     )
 
 
@@ -92,6 +110,15 @@ def _detail_context(project: Project) -> dict[str, object]:
         "dpo": dpo_summary(project),
         "admitted": project.projectexpert_set.select_related("expert"),
         "pay_input": f"{project.pay_cents // 100}.{project.pay_cents % 100:02d}",
+        "pool": pool_report(project, eligible=sum(1 for _ in eligible_experts(project)))
+        if project.status == Project.Status.PUBLISHED
+        else None,
+        "domains": Domain.objects.order_by("name"),
+        "languages": sorted(LANGUAGES.items(), key=lambda kv: kv[1]),
+        "risks": CONTENT_RISKS.items(),
+        "tests": QualificationTest.objects.filter(
+            Q(project=project) | Q(project__isnull=True), published=True
+        ).order_by("title"),
     }
 
 
@@ -101,7 +128,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "assay/project_detail.html", _detail_context(project))
 
 
-ACTIONS = {"guidelines", "terms", "publish", "admit", "upload", "close"}
+ACTIONS = {"guidelines", "terms", "publish", "admit", "upload", "close", "requirements"}
 
 
 def _act(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
@@ -124,6 +151,11 @@ def _act(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
         elif action == "publish":
             project_actions.publish_project(actor=user, project=project)
             messages.success(request, "Published. Experts can take tasks now.")
+        elif action == "requirements":
+            project_actions.set_requirements(
+                actor=user, project=project, update=_requirements_from(form)
+            )
+            messages.success(request, "Requirements saved.")
         elif action == "close":
             project_actions.close_project(actor=user, project=project)
             messages.success(request, "Closed. No new tasks are handed out.")

@@ -1,0 +1,107 @@
+"""Facts about experts and projects, read from the database for the pure eligibility rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+from django.db.models import Prefetch, QuerySet
+
+from assay import clock
+from assay.domain.credentials import is_current
+from assay.domain.eligibility import ExpertFacts, Requirements, Unmet, unmet_requirements
+from assay.models import Credential, Project, ProjectExpert, Skill, User
+
+
+def _with_facts(experts: QuerySet[User], now: dt.datetime) -> QuerySet[User]:
+    return experts.select_related("expert_profile").prefetch_related(
+        "expert_domains__domain",
+        "expert_languages",
+        Prefetch(
+            "credentials",
+            queryset=Credential.objects.filter(status="verified").select_related("domain"),
+            to_attr="verified_credentials",
+        ),
+        Prefetch(
+            "skills",
+            queryset=Skill.objects.filter(expires_at__gt=now).select_related("domain"),
+            to_attr="current_skills",
+        ),
+        Prefetch(
+            "projectexpert_set",
+            queryset=ProjectExpert.objects.only("project_id", "expert_id"),
+            to_attr="invitations",
+        ),
+    )
+
+
+def _facts(expert: User, today: dt.date) -> ExpertFacts:
+    verified = {
+        c.domain.slug
+        for c in getattr(expert, "verified_credentials", [])
+        if is_current(
+            status=c.status, verified_until=c.verified_until, expires_on=c.expires_on, today=today
+        )
+    }
+    skills: dict[str, int] = {}
+    for skill in getattr(expert, "current_skills", []):
+        skills[skill.domain.slug] = max(skills.get(skill.domain.slug, 0), skill.score)
+    profile = expert.expert_profile
+    return ExpertFacts(
+        domains=frozenset(d.domain.slug for d in expert.expert_domains.all()),
+        languages={lang.code: lang.level for lang in expert.expert_languages.all()},
+        verified_domains=frozenset(verified),
+        skill_by_domain=skills,
+        passed_tests=frozenset(s.test_id for s in getattr(expert, "current_skills", [])),
+        opt_outs=frozenset(profile.content_opt_outs or []),
+        invited_to=frozenset(i.project_id for i in getattr(expert, "invitations", [])),
+    )
+
+
+def facts_for(expert: User) -> ExpertFacts:
+    now = clock.now()
+    return _facts(_with_facts(User.objects.filter(id=expert.id), now).get(), now.date())
+
+
+def requirements_of(project: Project) -> Requirements:
+    domain = project.domain
+    test = project.qualification
+    return Requirements(
+        project_id=project.id,
+        invited_only=project.admission == Project.Admission.INVITED,
+        domain=domain.slug if domain else "",
+        domain_name=domain.name if domain else "",
+        sensitive=bool(domain and domain.sensitive),
+        min_skill=project.min_skill_score,
+        test_id=test.id if test else None,
+        test_title=test.title if test else "",
+        language=project.required_language,
+        content_risks=frozenset(project.content_risks or []),
+    )
+
+
+def explain(expert: User, projects: Iterable[Project]) -> list[tuple[Project, list[Unmet]]]:
+    """Each project with the requirements ``expert`` does not meet (empty: eligible)."""
+    facts = facts_for(expert)
+    return [(project, unmet_requirements(facts, requirements_of(project))) for project in projects]
+
+
+def eligible_experts(project: Project) -> Iterator[User]:
+    """Every expert who meets the project's requirements (pool admission aside)."""
+    now = clock.now()
+    requirements = requirements_of(project)
+    experts = User.objects.filter(role=User.Role.EXPERT, is_active=True)
+    if project.domain_id is not None:
+        experts = experts.filter(expert_domains__domain_id=project.domain_id)
+    if project.admission == Project.Admission.INVITED:
+        experts = experts.filter(projectexpert__project=project)
+    for expert in _with_facts(experts.distinct().order_by("id"), now).iterator(chunk_size=500):
+        if not unmet_requirements(_facts(expert, now.date()), requirements):
+            yield expert
+
+
+def project_candidates() -> QuerySet[Project]:
+    """Published projects with what eligibility needs, loaded in the same query."""
+    return Project.objects.filter(status=Project.Status.PUBLISHED).select_related(
+        "domain", "qualification"
+    )
