@@ -106,3 +106,22 @@ def access_answer_for_reviewer(user: User, answer_id: int) -> Answer:
     if answer is None:
         raise NotFound("No such answer to review.", code="answer_not_found")
     return answer
+
+
+def experts_known_to(user: User) -> QuerySet[User]:
+    """Experts a requester has a reason to look at: invited to, pooled in or working on
+    one of their organization's projects. Nobody else can be looked up."""
+    projects = projects_for_requester(user).values("id")
+    return User.objects.filter(
+        Q(projectexpert__project__in=projects)
+        | Q(pools__project__in=projects)
+        | Q(leases__project__in=projects),
+        role=User.Role.EXPERT,
+    ).distinct()
+
+
+def access_expert_by_pseudonym(user: User, pseudonym: str) -> User:
+    expert = experts_known_to(user).filter(expert_profile__pseudonym=pseudonym).first()
+    if expert is None:
+        raise NotFound("No such expert.", code="expert_not_found")
+    return expert

@@ -98,3 +98,25 @@ def test_profile_page_saves_and_shows_errors(erin: User, web: Callable[[User], C
     bad = client.post("/profile/", form | {"timezone": "Nowhere/Land"})
     assert bad.status_code == 400
     assert b"IANA time zone" in bad.content
+
+
+def test_requesters_see_a_pseudonymous_card_of_their_experts_only(
+    project: Any,
+    erin: User,
+    frank: User,
+    alice: User,
+    charlie: User,
+    api: Callable[[User], Client],
+) -> None:
+    put(api(erin), GOOD)
+    pseudonym = erin.expert_profile.pseudonym
+    card = api(alice).get(f"/api/v1/experts/{pseudonym}").json()
+    assert card["pseudonym"] == pseudonym
+    assert card["name"] is None
+    assert "Law" in card["domains"]
+    assert "erin" not in str(card).lower()
+    assert api(charlie).get(f"/api/v1/experts/{pseudonym}").status_code == 404
+    unknown = api(alice).get(f"/api/v1/experts/{frank.expert_profile.pseudonym}")
+    assert unknown.status_code == 404
+    put(api(erin), GOOD | {"show_identity": True})
+    assert api(alice).get(f"/api/v1/experts/{pseudonym}").json()["name"] == "Erin"

@@ -11,6 +11,7 @@ from assay.api.credentials import router as credentials_router
 from assay.api.experts import router as experts_router
 from assay.api.notifications import router as notifications_router
 from assay.api.projects import router as projects_router
+from assay.api.public_profiles import router as public_profiles_router
 from assay.api.qualification import router as qualification_router
 from assay.api.tasks import router as tasks_router
 from assay.api.tokens import router as tokens_router
@@ -75,3 +76,4 @@ api.add_router("/credentials", credentials_router)
 api.add_router("/me/notifications", notifications_router)
 api.add_router("", experts_router)
 api.add_router("", qualification_router)
+api.add_router("", public_profiles_router)
