@@ -51,8 +51,8 @@ def build(size: int, label: str):  # type: ignore[no-untyped-def]
 
 
 def run(project, experts, rounds: int) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+    from assay.actions.allocation import claim_next_task
     from assay.actions.judgments import submit_judgment
-    from assay.actions.leases import claim_next_task
 
     claims, submits = [], []
     for r in range(rounds):

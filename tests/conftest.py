@@ -21,6 +21,7 @@ from django.test import Client
 
 from assay.actions import accounts, projects
 from assay.actions.imports import import_items
+from assay.actions.taxonomy import install_domains
 from assay.actions.tokens import create_token
 from assay.models import Organization, Project, User
 
@@ -31,6 +32,23 @@ GUIDELINES = "# Guidelines\n\nPick the response a careful expert would give."
 @pytest.fixture(autouse=True)
 def _quick_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _taxonomy(request: pytest.FixtureRequest) -> None:
+    """Transactional tests flush every table, the migration-installed domains included."""
+    used = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        used & {"transactional_db", "live_server"}
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    elif marker is not None or "db" in used:
+        request.getfixturevalue("db")
+    else:
+        return
+    install_domains()
 
 
 @pytest.fixture(autouse=True)

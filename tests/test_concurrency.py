@@ -14,8 +14,9 @@ from typing import TypeVar
 import pytest
 from django.db import connection
 
+from assay.actions.allocation import claim_next_task
 from assay.actions.judgments import submit_judgment
-from assay.actions.leases import QueueIsEmpty, claim_next_task
+from assay.actions.leases import QueueIsEmpty
 from assay.models import Item, Judgment, Lease, Project, User
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 from django.test import Client
 
+from assay.actions.allocation import claim_next_task
 from assay.actions.judgments import submit_judgment
-from assay.actions.leases import claim_next_task, return_lease
+from assay.actions.leases import return_lease
 from assay.models import Item, Project, User
 
 

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from assay.actions.leases import claim_next_task
+from assay.actions.allocation import claim_next_task
 from assay.models import Item, Judgment, Lease, Project, User
 from tests.conftest import item_lines, jsonl
 

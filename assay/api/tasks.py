@@ -9,8 +9,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from assay.access import access_project_for_expert, projects_open_to, require_expert
+from assay.actions.allocation import claim_next_task
 from assay.actions.judgments import submit_judgment
-from assay.actions.leases import QueueIsEmpty, claim_next_task, extend_lease, return_lease
+from assay.actions.leases import QueueIsEmpty, extend_lease, return_lease
 from assay.api.auth import actor
 from assay.domain.pay import hourly_rate_cents
 from assay.models import Lease, Project

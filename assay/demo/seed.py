@@ -14,10 +14,10 @@ from pathlib import Path
 
 from assay import clock
 from assay.actions import accounts, projects
+from assay.actions.allocation import claim_next_task
 from assay.actions.authoring import create_test, spec_from_json
 from assay.actions.imports import import_items
 from assay.actions.judgments import submit_judgment
-from assay.actions.leases import claim_next_task
 from assay.actions.profiles import DomainEntry, ProfileUpdate, update_profile
 from assay.actions.qualification import start_attempt, submit_attempt
 from assay.models import Credential, Domain, Organization, Project, QualificationTest, User

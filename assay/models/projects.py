@@ -40,6 +40,11 @@ class Project(models.Model):
         "QualificationTest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     content_risks = models.JSONField(default=list, blank=True)
+    priority = models.SmallIntegerField(default=0)
+    deadline = models.DateTimeField(null=True, blank=True)
+    gold_rate = models.FloatField(default=0.0)
+    daily_cap_per_expert = models.PositiveIntegerField(null=True, blank=True)
+    cap_per_expert = models.PositiveIntegerField(null=True, blank=True)
     alerted_at = models.DateTimeField(null=True, blank=True)
     work_added_at = models.DateTimeField(null=True, blank=True)
 

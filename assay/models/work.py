@@ -22,13 +22,22 @@ class Item(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     reserved = models.PositiveIntegerField(default=0)
     judgment_count = models.PositiveIntegerField(default=0)
+    # Set by the quality engine to ask for more (or fewer) judgments than the
+    # project's overlap; None means the project's overlap.
+    target_overlap = models.PositiveIntegerField(null=True, blank=True)
+    is_gold = models.BooleanField(default=False)
+    gold_answer = models.CharField(max_length=8, blank=True)
+    gold_rationale = models.TextField(blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["project", "external_id"], name="one_external_id"),
         ]
-        indexes = [models.Index(fields=["project", "reserved", "id"])]
+        indexes = [
+            models.Index(fields=["project", "reserved", "id"]),
+            models.Index(fields=["project", "is_gold", "reserved", "id"]),
+        ]
 
     def __str__(self) -> str:
         return self.external_id
@@ -85,4 +94,7 @@ class Judgment(models.Model):
                 fields=["expert", "idempotency_key"], name="one_judgment_per_key"
             ),
         ]
-        indexes = [models.Index(fields=["project", "created_at"])]
+        indexes = [
+            models.Index(fields=["project", "created_at"]),
+            models.Index(fields=["project", "expert", "created_at"]),
+        ]

@@ -9,8 +9,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from assay.access import access_lease_by_id, access_project_for_expert
+from assay.actions.allocation import claim_next_task
 from assay.actions.judgments import submit_judgment
-from assay.actions.leases import QueueIsEmpty, claim_next_task, extend_lease, return_lease
+from assay.actions.leases import QueueIsEmpty, extend_lease, return_lease
 from assay.domain.pairwise import STRENGTHS
 from assay.domain.pay import format_money, hourly_rate_cents
 from assay.errors import AssayError, InvalidInput

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from assay.actions.allocation import claim_next_task
 from assay.actions.judgments import submit_judgment
-from assay.actions.leases import claim_next_task
 from assay.models import Project, User
 from tests.conftest import item_lines, jsonl
 
