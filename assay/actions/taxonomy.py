@@ -1,4 +1,4 @@
-"""Installing the maintained domain taxonomy (migrations do it too; this repairs a flushed table)."""
+"""Installing the domain taxonomy; migrations do it too, this repairs a flushed table."""
 
 from __future__ import annotations
 
