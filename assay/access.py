@@ -11,7 +11,16 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from assay.errors import NotFound, WrongRole
-from assay.models import Answer, Attempt, Lease, Organization, Project, QualificationTest, User
+from assay.models import (
+    Answer,
+    Attempt,
+    Item,
+    Lease,
+    Organization,
+    Project,
+    QualificationTest,
+    User,
+)
 
 
 def require_requester(user: User) -> None:
@@ -125,3 +134,11 @@ def access_expert_by_pseudonym(user: User, pseudonym: str) -> User:
     if expert is None:
         raise NotFound("No such expert.", code="expert_not_found")
     return expert
+
+
+def access_item(project: Project, external_id: str) -> Item:
+    """An item of a project the caller already accessed through a permission check."""
+    item = Item.objects.filter(project=project, external_id=external_id).first()
+    if item is None:
+        raise NotFound("No such item in this project.", code="item_not_found")
+    return item

@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from assay.models import (
     ApiToken,
+    Domain,
     ExpertProfile,
     GuidelineVersion,
     Item,
@@ -55,6 +56,14 @@ class JudgmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("id", "project", "item", "expert", "choice", "strength", "created_at")
     list_filter = ("project", "choice")
     raw_id_fields = ("lease", "item", "expert", "guidelines")
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Operators maintain the taxonomy here: names, and which domains are sensitive."""
+
+    list_display = ("name", "slug", "sensitive")
+    list_editable = ("sensitive",)
 
 
 admin.site.register(ExpertProfile)

@@ -1,4 +1,4 @@
-"""The ``assay notify`` command (credential expiry warnings, work alerts, batched email).
+"""The ``assay notify`` command: expiry warnings, work alerts, batched email, overdue tests.
 
 A DB-polling background process: no broker, and safe to run in several copies
 because every step claims its work with a compare-and-set update.
@@ -13,11 +13,13 @@ import click
 
 def _run_once() -> None:
     from assay.actions.alerts import run_once
+    from assay.actions.qualification import expire_overdue_attempts
 
+    expired = expire_overdue_attempts()
     counts = run_once()
     click.echo(
         f"expiry warnings: {counts.expiry_warnings}, work alerts: {counts.work_alerts}, "
-        f"emails: {counts.emails}"
+        f"emails: {counts.emails}, overdue test attempts closed and paid: {expired}"
     )
 
 

@@ -24,7 +24,7 @@ def _with_facts(experts: QuerySet[User], now: dt.datetime) -> QuerySet[User]:
         ),
         Prefetch(
             "skills",
-            queryset=Skill.objects.filter(expires_at__gt=now).select_related("domain"),
+            queryset=Skill.objects.filter(expires_at__gt=now).select_related("domain", "test"),
             to_attr="current_skills",
         ),
         Prefetch(
@@ -45,7 +45,8 @@ def _facts(expert: User, today: dt.date) -> ExpertFacts:
     }
     skills: dict[str, int] = {}
     for skill in getattr(expert, "current_skills", []):
-        skills[skill.domain.slug] = max(skills.get(skill.domain.slug, 0), skill.score)
+        if skill.test.project_id is None:  # a project's own test vouches only for that project
+            skills[skill.domain.slug] = max(skills.get(skill.domain.slug, 0), skill.score)
     profile = expert.expert_profile
     return ExpertFacts(
         domains=frozenset(d.domain.slug for d in expert.expert_domains.all()),
@@ -105,3 +106,21 @@ def project_candidates() -> QuerySet[Project]:
     return Project.objects.filter(status=Project.Status.PUBLISHED).select_related(
         "domain", "qualification"
     )
+
+
+def blocked_by(project: Project, *, limit: int = 5000) -> dict[str, int]:
+    """How many experts each unmet requirement keeps out (an expert may count under several).
+
+    Looks at experts who list the project's domain (all experts when it has
+    none), at most ``limit`` of them, newest accounts last.
+    """
+    now = clock.now()
+    requirements = requirements_of(project)
+    experts = User.objects.filter(role=User.Role.EXPERT, is_active=True)
+    if project.domain_id is not None:
+        experts = experts.filter(expert_domains__domain_id=project.domain_id)
+    counts: dict[str, int] = {}
+    for expert in _with_facts(experts.distinct().order_by("id")[:limit], now):
+        for unmet in unmet_requirements(_facts(expert, now.date()), requirements):
+            counts[unmet.code] = counts.get(unmet.code, 0) + 1
+    return counts

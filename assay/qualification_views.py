@@ -1,14 +1,15 @@
 """What an expert sees of a graded attempt: score, pass mark, feedback per category.
 
-The answer key is shown only when no retake remains (passed, or attempts used
-up), so it never helps a retake.
+The answer key is shown only once every attempt is used, so it never helps a
+retake; before that, feedback is per category.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from assay.actions.qualification import keyed
+from assay import clock
+from assay.actions.qualification import cycle_attempts, keyed
 from assay.domain.grading import grade
 from assay.models import Attempt
 
@@ -21,9 +22,9 @@ def result_of(attempt: Attempt) -> dict[str, Any]:
     graded = grade(
         [keyed(x) for x in questions], {k: a.value for k, a in answers.items()}, reviewed
     )
-    used = Attempt.objects.filter(expert_id=attempt.expert_id, test=test).count()
+    used = len(cycle_attempts(attempt.expert_id, test, clock.now()))
     finished = attempt.status in (Attempt.Status.GRADED, Attempt.Status.EXPIRED)
-    show_key = finished and (bool(attempt.passed) or used >= test.max_attempts)
+    show_key = finished and used >= test.max_attempts
     earning = getattr(attempt, "earning", None)
     return {
         "attempt_id": attempt.id,

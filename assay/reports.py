@@ -145,3 +145,24 @@ def dpo_records(project: Project) -> Iterator[dict[str, Any]]:
 def as_jsonl(records: Iterator[dict[str, Any]]) -> Iterator[bytes]:
     for record in records:
         yield (json.dumps(record, ensure_ascii=False) + "\n").encode()
+
+
+def item_trace(item: Item) -> list[dict[str, Any]]:
+    """Every lease on the item, oldest first: who (pseudonym), when, and how it ended."""
+    leases = item.leases.select_related("expert__expert_profile").order_by("created_at", "id")
+    judgments = {j.lease_id: j for j in item.judgments.all()}
+    trace = []
+    for lease in leases:
+        judgment = judgments.get(lease.id)
+        trace.append(
+            {
+                "expert": lease.expert.expert_profile.pseudonym,
+                "leased_at": lease.created_at,
+                "expires_at": lease.expires_at,
+                "closed_at": lease.closed_at,
+                "outcome": lease.state,
+                "choice": judgment.choice if judgment else None,
+                "strength": judgment.strength if judgment else None,
+            }
+        )
+    return trace

@@ -188,3 +188,46 @@ def test_work_page_shows_reasons_and_fixes(
     assert b"Not available to you right now" in page.content
     assert b'data-code="credential_required"' in page.content
     assert b"/credentials/" in page.content
+
+
+def test_a_projects_own_test_vouches_for_that_project_only(
+    make_project: Callable[..., Project],
+    erin: User,
+    alice: User,
+) -> None:
+    from assay.eligibility import facts_for
+
+    law = Domain.objects.get(slug="law")
+    own = make_project(publish=False)
+    test = QualificationTest.objects.create(
+        title="Acme screen",
+        domain=law,
+        project=own,
+        author=alice,
+        estimated_minutes=5,
+        time_limit_minutes=10,
+        pay_cents=100,
+        currency="USD",
+        pass_mark=50,
+        created_at=clock.now(),
+    )
+    Skill.objects.create(
+        expert=erin,
+        domain=law,
+        test=test,
+        score=95,
+        granted_at=clock.now(),
+        expires_at=clock.now() + dt.timedelta(days=30),
+    )
+    facts = facts_for(erin)
+    assert test.id in facts.passed_tests
+    assert "law" not in facts.skill_by_domain
+
+
+def test_project_page_shows_requirements_and_pool(
+    legal: Project, alice: User, web: Callable[[User], Client]
+) -> None:
+    page = web(alice).get(f"/projects/{legal.id}/")
+    assert b'id="requirements"' in page.content
+    assert b'id="pool"' in page.content
+    assert page.content.count(b'<option value="invited"') <= 1

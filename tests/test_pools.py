@@ -79,3 +79,17 @@ def test_pool_report_is_for_the_requester_only(
     assert api(charlie).get(f"/api/v1/projects/{project.id}/pool").status_code == 404
     assert api(erin).get(f"/api/v1/projects/{project.id}/pool").status_code == 404
     assert not PoolMember.objects.exists()
+
+
+def test_inviting_a_waitlisted_expert_admits_them(
+    make_project: Callable[..., Project],
+    make_expert: Callable[[str], User],
+    alice: User,
+    api: Callable[[User], Client],
+) -> None:
+    small = make_project(items=2, overlap=1, minutes=3)
+    first, second = api(make_expert("ann")), api(make_expert("ben"))
+    next_task(first, small)
+    assert next_task(second, small)["empty"]["code"] == "waitlisted"
+    admit_expert(actor=alice, project=small, email="ben@experts.test")
+    assert next_task(second, small)["task"] is not None

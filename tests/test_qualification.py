@@ -105,7 +105,7 @@ def test_passing_grants_a_skill_and_records_pay(
     result = submit(client, attempt, ["0", "a", "1"]).json()
     assert (result["score"], result["passed"], result["pay_cents"]) == (66, True, 200)
     assert result["by_category"] == {"Formation": [1, 2], "Drafting": [1, 1]}
-    assert result["answer_key_shown"] is True
+    assert result["answer_key_shown"] is False  # attempts remain for a later renewal
     skill = Skill.objects.get(expert=erin)
     assert (skill.domain.slug, skill.score) == ("law", 66)
     assert Earning.objects.get(expert=erin).amount_cents == 200
@@ -249,4 +249,44 @@ def test_taking_a_test_by_page(
     assert b"Submit answers" in attempt_page.content
     result = client.post(f"/attempts/{attempt.id}/", form, follow=True)
     assert b"Passed." in result.content
-    assert b"Consideration" in result.content  # the key, now that no retake is needed
+    assert b"Consideration" not in result.content  # no key while attempts remain
+
+
+def test_overdue_attempts_are_closed_and_paid_by_the_background_run(
+    test: QualificationTest, erin: User, api: Callable[[User], Client]
+) -> None:
+    from assay.actions.qualification import expire_overdue_attempts
+
+    start(api(erin), test)
+    assert expire_overdue_attempts() == 0
+    with clock.frozen(clock.now() + dt.timedelta(minutes=25)):
+        assert expire_overdue_attempts() == 1
+        assert expire_overdue_attempts() == 0
+    assert Earning.objects.get(expert=erin).amount_cents == 200
+
+
+def test_an_expired_skill_can_be_renewed_with_fresh_attempts(
+    test: QualificationTest, erin: User, api: Callable[[User], Client]
+) -> None:
+    client = api(erin)
+    submit(client, start(client, test), ["0", "a", "0"])
+    later = clock.now() + dt.timedelta(days=400)
+    with clock.frozen(later):
+        renewal = submit(client, start(client, test), ["0", "a", "0"]).json()
+    assert renewal["passed"] is True
+    assert Skill.objects.get(expert=erin).expires_at > later
+
+
+def test_bad_numbers_in_a_test_are_refused(operator: User, api: Callable[[User], Client]) -> None:
+    for changes in (
+        {"cooldown_days": -1},
+        {"time_limit_minutes": 1},
+        {"skill_valid_days": 0},
+        {"estimated_minutes": None},
+        {"title": 5},
+        {"pass_mark": "70"},
+    ):
+        response = author(api(operator), SPEC | changes)
+        assert response.status_code == 400, changes
+        assert response.json()["error"]["code"] == "invalid_test"
+    assert QualificationTest.objects.count() == 0

@@ -77,6 +77,15 @@ def _spec_problems(spec: TestSpec) -> list[dict[str, str]]:
         problems.append({"field": "pass_mark", "message": "pass mark is 1 to 100"})
     if not 1 <= spec.max_attempts <= 10:
         problems.append({"field": "max_attempts", "message": "1 to 10 attempts"})
+    if not 0 <= spec.cooldown_days <= 365:
+        problems.append({"field": "cooldown_days", "message": "0 to 365 days"})
+    if not 1 <= spec.skill_valid_days <= 3650:
+        problems.append({"field": "skill_valid_days", "message": "1 to 3650 days"})
+    limit = spec.time_limit_minutes
+    if limit is not None and not spec.estimated_minutes <= limit <= 480:
+        problems.append(
+            {"field": "time_limit_minutes", "message": "at least the estimate, at most 480"}
+        )
     if not spec.questions:
         problems.append({"field": "questions", "message": "add at least one question"})
     for index, question in enumerate(spec.questions):
@@ -158,7 +167,15 @@ def spec_from_json(data: Any) -> TestSpec:
         "max_attempts",
         "skill_valid_days",
     )
-    wrong = [n for n in numbers if n in data and data[n] is not None and type(data[n]) is not int]
+    optional = {"time_limit_minutes", "pay_cents"}
+    wrong = [
+        n
+        for n in numbers
+        if n in data and not (type(data[n]) is int or (data[n] is None and n in optional))
+    ]
+    wrong += [
+        n for n in ("title", "description", "domain") if n in data and not isinstance(data[n], str)
+    ]
     if wrong or not isinstance(data.get("questions", []), list):
         bad = ", ".join(wrong) or "questions"
         raise InvalidInput(f"Wrong type for: {bad}.", code="invalid_test")

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from assay import clock
 from assay.domain.pools import capacity, work_hours
@@ -24,9 +25,15 @@ WAITLISTED = PoolMember.Status.WAITLISTED
 
 
 def remaining_judgments(project: Project) -> int:
-    open_items = Item.objects.filter(project=project, judgment_count__lt=project.overlap)
-    done = open_items.aggregate(n=Sum("judgment_count"))["n"] or 0
-    return open_items.count() * project.overlap - done
+    """Judgments still wanted, gold left out, each item at its own target overlap."""
+    needed = Coalesce(F("target_overlap"), Value(project.overlap))
+    totals = (
+        Item.objects.filter(project=project, is_gold=False)
+        .annotate(needed=needed)
+        .filter(judgment_count__lt=F("needed"))
+        .aggregate(wanted=Sum("needed"), done=Sum("judgment_count"))
+    )
+    return (totals["wanted"] or 0) - (totals["done"] or 0)
 
 
 def pool_capacity(project: Project) -> int:
@@ -78,8 +85,9 @@ def place_in_pool(*, expert: User, project: Project) -> PoolMember:
 
 
 def waitlist_position(member: PoolMember) -> int:
+    earlier = Q(joined_at__lt=member.joined_at) | Q(joined_at=member.joined_at, id__lt=member.id)
     ahead = PoolMember.objects.filter(
-        project_id=member.project_id, status=WAITLISTED, joined_at__lt=member.joined_at
+        earlier, project_id=member.project_id, status=WAITLISTED
     ).count()
     return ahead + 1
 
@@ -99,9 +107,11 @@ class PoolReport:
     active_this_week: int
     capacity: int
     work_hours_available: float
+    active_now: int
+    blocked_by: dict[str, int]
 
 
-def pool_report(project: Project, eligible: int) -> PoolReport:
+def pool_report(project: Project, eligible: int, blocked_by: dict[str, int]) -> PoolReport:
     members = PoolMember.objects.filter(project=project)
     week_ago = clock.now() - dt.timedelta(days=7)
     active = (
@@ -118,4 +128,8 @@ def pool_report(project: Project, eligible: int) -> PoolReport:
         active_this_week=active,
         capacity=pool_capacity(project),
         work_hours_available=round(work_hours(remaining, project.estimated_minutes), 1),
+        active_now=Lease.objects.filter(
+            project=project, state=Lease.State.ACTIVE, expires_at__gt=clock.now()
+        ).count(),
+        blocked_by=blocked_by,
     )

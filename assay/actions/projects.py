@@ -14,6 +14,7 @@ from assay.models import (
     Domain,
     GuidelineVersion,
     Organization,
+    PoolMember,
     Project,
     ProjectExpert,
     QualificationTest,
@@ -178,6 +179,10 @@ def admit_expert(*, actor: User, project: Project, email: str) -> ProjectExpert:
         raise NotFound("No expert has an account with that email.", code="expert_not_found")
     with transaction.atomic():
         admission, _ = ProjectExpert.objects.get_or_create(project=project, expert=expert)
+        # The requester chose this expert: a place on the waitlist becomes an admission.
+        PoolMember.objects.filter(
+            project=project, expert=expert, status=PoolMember.Status.WAITLISTED
+        ).update(status=PoolMember.Status.ADMITTED, admitted_at=clock.now())
     return admission
 
 

@@ -57,14 +57,23 @@ def _expire_if_late(attempt: Attempt, now: dt.datetime) -> bool:
     return bool(closed)
 
 
+def cycle_attempts(expert_id: int, test: QualificationTest, now: dt.datetime) -> list[Attempt]:
+    """Attempts that count toward the limit: those since the expert's skill last expired.
+
+    Renewing an expired skill starts a fresh set of attempts.
+    """
+    attempts = Attempt.objects.filter(expert_id=expert_id, test=test).order_by("-started_at")
+    skill = Skill.objects.filter(expert_id=expert_id, test=test, expires_at__lte=now).first()
+    if skill is not None:
+        attempts = attempts.filter(started_at__gte=skill.expires_at)
+    return list(attempts)
+
+
 def next_start(expert: User, test: QualificationTest, now: dt.datetime) -> tuple[str, str] | None:
     """Why the expert cannot start ``test`` now (code, message), or None if they can."""
-    history = list(Attempt.objects.filter(expert=expert, test=test).order_by("-started_at"))
-    if (
-        any(a.passed for a in history)
-        and Skill.objects.filter(expert=expert, test=test, expires_at__gt=now).exists()
-    ):
+    if Skill.objects.filter(expert=expert, test=test, expires_at__gt=now).exists():
         return "already_passed", "You passed this test; your skill score is current."
+    history = cycle_attempts(expert.id, test, now)
     if any(a.status == Attempt.Status.AWAITING_REVIEW for a in history):
         return "awaiting_review", "Your last attempt is waiting for a reviewer."
     if len(history) >= test.max_attempts:
@@ -192,6 +201,13 @@ def review_answer(*, reviewer: User, answer: Answer, points: int, note: str) -> 
 
 def expire_if_late(attempt: Attempt) -> bool:
     return _expire_if_late(attempt, clock.now())
+
+
+def expire_overdue_attempts(*, limit: int = 500) -> int:
+    """Close and pay attempts whose time ran out unsubmitted (run by ``assay notify``)."""
+    now = clock.now()
+    overdue = Attempt.objects.filter(status=OPEN, deadline__lte=now).select_related("test")
+    return sum(_expire_if_late(attempt, now) for attempt in overdue[:limit])
 
 
 def validate_pay(pay_cents: int, estimated_minutes: int) -> int:

@@ -148,6 +148,7 @@ def my_work(request: HttpRequest) -> list[WorkOut]:
 
 @router.get("/me/skills", response=list[SkillOut])
 def my_skills(request: HttpRequest) -> list[SkillOut]:
+    require_expert(actor(request))
     skills = actor(request).skills.select_related("domain").order_by("-granted_at")
     return [
         SkillOut(

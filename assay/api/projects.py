@@ -11,6 +11,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from assay.access import (
+    access_item,
     access_organization_by_id,
     access_project_for_requester,
     organizations_of,
@@ -22,10 +23,17 @@ from assay.actions.imports import import_uploaded_file
 from assay.actions.pools import pool_report
 from assay.api.auth import actor
 from assay.domain.pay import hourly_rate_cents
-from assay.eligibility import eligible_experts
+from assay.eligibility import blocked_by, eligible_experts
 from assay.errors import InvalidInput
 from assay.models import Project
-from assay.reports import as_jsonl, dpo_records, dpo_summary, judgment_records, progress
+from assay.reports import (
+    as_jsonl,
+    dpo_records,
+    dpo_summary,
+    item_trace,
+    judgment_records,
+    progress,
+)
 
 router = Router(tags=["projects"])
 
@@ -270,6 +278,8 @@ class PoolOut(Schema):
     active_this_week: int
     capacity: int
     work_hours_available: float
+    active_now: int
+    blocked_by: dict[str, int]
 
 
 @router.put("/{project_id}/requirements", response=ProjectOut)
@@ -290,4 +300,38 @@ def put_requirements(request: HttpRequest, project_id: int, payload: Requirement
 def get_pool(request: HttpRequest, project_id: int) -> PoolOut:
     project = access_project_for_requester(actor(request), project_id)
     eligible = sum(1 for _ in eligible_experts(project))
-    return PoolOut(**asdict(pool_report(project, eligible=eligible)))
+    report = pool_report(project, eligible=eligible, blocked_by=blocked_by(project))
+    return PoolOut(**asdict(report))
+
+
+class TraceEntryOut(Schema):
+    expert: str
+    leased_at: dt.datetime
+    expires_at: dt.datetime
+    closed_at: dt.datetime | None
+    outcome: str
+    choice: str | None
+    strength: int | None
+
+
+class ItemTraceOut(Schema):
+    item_id: str
+    is_gold: bool
+    overlap: int
+    judgments: int
+    reserved: int
+    leases: list[TraceEntryOut]
+
+
+@router.get("/{project_id}/items/{external_id}/trace", response=ItemTraceOut)
+def get_item_trace(request: HttpRequest, project_id: int, external_id: str) -> ItemTraceOut:
+    project = access_project_for_requester(actor(request), project_id)
+    item = access_item(project, external_id)
+    return ItemTraceOut(
+        item_id=item.external_id,
+        is_gold=item.is_gold,
+        overlap=item.target_overlap or project.overlap,
+        judgments=item.judgment_count,
+        reserved=item.reserved,
+        leases=[TraceEntryOut(**entry) for entry in item_trace(item)],
+    )

@@ -14,11 +14,18 @@ from assay.actions.imports import import_uploaded_file
 from assay.actions.pools import pool_report
 from assay.domain.pay import format_money, hourly_rate_cents, parse_money
 from assay.domain.taxonomy import CONTENT_RISKS, LANGUAGES
-from assay.eligibility import eligible_experts
+from assay.eligibility import blocked_by, eligible_experts
 from assay.errors import AssayError, InvalidInput, NotFound
-from assay.models import Domain, Project, QualificationTest
+from assay.models import Domain, Item, Project, QualificationTest
 from assay.render import markdown_to_html
-from assay.reports import as_jsonl, dpo_records, dpo_summary, judgment_records, progress
+from assay.reports import (
+    as_jsonl,
+    dpo_records,
+    dpo_summary,
+    item_trace,
+    judgment_records,
+    progress,
+)
 from assay.web.util import current_user, member_view, requester_view
 
 
@@ -110,7 +117,11 @@ def _detail_context(project: Project) -> dict[str, object]:
         "dpo": dpo_summary(project),
         "admitted": project.projectexpert_set.select_related("expert"),
         "pay_input": f"{project.pay_cents // 100}.{project.pay_cents % 100:02d}",
-        "pool": pool_report(project, eligible=sum(1 for _ in eligible_experts(project)))
+        "pool": pool_report(
+            project,
+            eligible=sum(1 for _ in eligible_experts(project)),
+            blocked_by=blocked_by(project),
+        )
         if project.status == Project.Status.PUBLISHED
         else None,
         "domains": Domain.objects.order_by("name"),
@@ -197,3 +208,41 @@ def project_export(request: HttpRequest, project_id: int, kind: str) -> Streamin
     response = StreamingHttpResponse(as_jsonl(records), content_type="application/x-ndjson")
     response["Content-Disposition"] = f'attachment; filename="project-{project.id}-{kind}.jsonl"'
     return response
+
+
+PAGE = 50
+
+
+@member_view
+def project_items(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = access_project_for_requester(current_user(request), project_id)
+    items = Item.objects.filter(project=project).order_by("id")
+    search = request.GET.get("q", "").strip()
+    if search:
+        items = items.filter(external_id__icontains=search)
+    page = request.GET.get("page", "1")
+    number = int(page) if page.isdigit() and int(page) > 0 else 1
+    rows = list(items[(number - 1) * PAGE : number * PAGE + 1])
+    context = {
+        "project": project,
+        "items": rows[:PAGE],
+        "page": number,
+        "more": len(rows) > PAGE,
+        "q": search,
+    }
+    return render(request, "assay/items.html", context)
+
+
+@member_view
+def item_trace_page(request: HttpRequest, project_id: int, item_pk: int) -> HttpResponse:
+    project = access_project_for_requester(current_user(request), project_id)
+    item = Item.objects.filter(project=project, id=item_pk).first()
+    if item is None:
+        raise NotFound("No such item in this project.", code="item_not_found")
+    context = {
+        "project": project,
+        "item": item,
+        "trace": item_trace(item),
+        "overlap": item.target_overlap or project.overlap,
+    }
+    return render(request, "assay/item_trace.html", context)

@@ -22,6 +22,12 @@ urlpatterns = [
         requester.project_export,
         name="project-export",
     ),
+    path("projects/<int:project_id>/items/", requester.project_items, name="project-items"),
+    path(
+        "projects/<int:project_id>/items/<int:item_pk>/",
+        requester.item_trace_page,
+        name="item-trace",
+    ),
     path(
         "projects/<int:project_id>/<str:action>/",
         requester.project_action,
