@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass
 from itertools import groupby, islice
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Coalesce
 
 from assay import clock
 from assay.domain.pairwise import majority
@@ -33,10 +34,15 @@ class Progress:
 
 def progress(project: Project) -> Progress:
     now = clock.now()
-    counts = Item.objects.filter(project=project).aggregate(
-        items=Count("id"),
-        done=Count("id", filter=Q(judgment_count__gte=project.overlap)),
-        in_progress=Count("id", filter=Q(judgment_count__lt=project.overlap, reserved__gt=0)),
+    needed = Coalesce(F("target_overlap"), Value(project.overlap))
+    counts = (
+        Item.objects.filter(project=project, is_gold=False)
+        .annotate(needed=needed)
+        .aggregate(
+            items=Count("id"),
+            done=Count("id", filter=Q(judgment_count__gte=F("needed"))),
+            in_progress=Count("id", filter=Q(judgment_count__lt=F("needed"), reserved__gt=0)),
+        )
     )
     judgments = Judgment.objects.filter(project=project)
     total = judgments.count()
@@ -77,6 +83,7 @@ def judgment_records(project: Project) -> Iterator[dict[str, Any]]:
             "rationale": judgment.rationale,
             "expert": judgment.expert.expert_profile.pseudonym,
             "guideline_version": judgment.guidelines.number,
+            "gold": item.is_gold,
             "duration_seconds": judgment.duration_seconds,
             "created_at": judgment.created_at.isoformat(),
             "metadata": item.metadata,
@@ -95,7 +102,9 @@ class DpoSummary:
 
 def _completed_votes(project: Project) -> Iterator[tuple[int, list[str]]]:
     votes = (
-        Judgment.objects.filter(project=project, item__judgment_count__gte=project.overlap)
+        Judgment.objects.filter(project=project, item__is_gold=False)
+        .annotate(needed=Coalesce(F("item__target_overlap"), Value(project.overlap)))
+        .filter(item__judgment_count__gte=F("needed"))
         .order_by("item_id", "id")
         .values_list("item_id", "choice")
     )
@@ -111,7 +120,9 @@ def dpo_summary(project: Project) -> DpoSummary:
         else:
             pairs += 1
     incomplete = Item.objects.filter(
-        project=project, judgment_count__lt=F("project__overlap")
+        project=project,
+        is_gold=False,
+        judgment_count__lt=Coalesce(F("target_overlap"), Value(project.overlap)),
     ).count()
     return DpoSummary(pairs=pairs, tied=tied, incomplete=incomplete)
 

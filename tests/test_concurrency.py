@@ -91,3 +91,32 @@ def test_a_double_clicked_submission_is_stored_once(
     assert (
         sum(Item.objects.filter(project=several).values_list("judgment_count", flat=True)) == rounds
     )
+
+
+def test_many_experts_racing_for_the_last_slot_get_exactly_one_lease(
+    make_project: Callable[..., Project], make_expert: Callable[[str], User]
+) -> None:
+    last = make_project(items=1, overlap=1)
+    experts = [make_expert(f"last{n}") for n in range(8)]
+    results = in_parallel([lambda e=e: claim_next_task(expert=e, project=last) for e in experts])
+    assert sum(isinstance(r, Lease) for r in results) == 1
+    assert all(isinstance(r, (Lease, QueueIsEmpty)) for r in results), results
+    assert Item.objects.get(project=last).reserved == 1
+
+
+def test_an_expired_lease_is_reclaimed_by_one_of_many_racers(
+    make_project: Callable[..., Project], make_expert: Callable[[str], User], erin: User
+) -> None:
+    import datetime as dt
+
+    from assay import clock
+
+    one = make_project(items=1, overlap=1)
+    stale = claim_next_task(expert=erin, project=one)
+    experts = [make_expert(f"late{n}") for n in range(6)]
+    with clock.frozen(clock.now() + dt.timedelta(hours=3)):
+        results = in_parallel([lambda e=e: claim_next_task(expert=e, project=one) for e in experts])
+    assert sum(isinstance(r, Lease) for r in results) == 1
+    stale.refresh_from_db()
+    assert stale.state == "expired"
+    assert Item.objects.get(project=one).reserved == 1

@@ -102,6 +102,9 @@ def _insert(project: Project, rows: Iterator[itemfile.ItemRow], now: dt.datetime
                 response_a=row.response_a,
                 response_b=row.response_b,
                 metadata=row.metadata,
+                is_gold=bool(row.gold_answer),
+                gold_answer=row.gold_answer,
+                gold_rationale=row.gold_rationale,
                 created_at=now,
             )
             for row in batch

@@ -13,6 +13,7 @@ from assay.errors import Conflict, InvalidInput, NotFound, raise_for_fields
 from assay.models import (
     Domain,
     GuidelineVersion,
+    Item,
     Organization,
     PoolMember,
     Project,
@@ -234,3 +235,17 @@ def set_requirements(*, actor: User, project: Project, update: RequirementsUpdat
         project.content_risks = sorted(set(update.content_risks))
         project.save()
     return project
+
+
+def set_gold(*, actor: User, item: Item, answer: str, rationale: str) -> Item:
+    """Mark an item as gold with its expected answer, or unmark it with answer ""."""
+    if answer not in ("", "a", "b", "tie"):
+        raise InvalidInput("The expected answer is a, b or tie.", code="invalid_gold")
+    if len(rationale) > 5000:
+        raise InvalidInput("Keep the rationale under 5,000 characters.", code="invalid_gold")
+    with transaction.atomic():
+        Item.objects.filter(id=item.id).update(
+            is_gold=bool(answer), gold_answer=answer, gold_rationale=rationale.strip()
+        )
+    item.refresh_from_db()
+    return item

@@ -335,3 +335,21 @@ def get_item_trace(request: HttpRequest, project_id: int, external_id: str) -> I
         reserved=item.reserved,
         leases=[TraceEntryOut(**entry) for entry in item_trace(item)],
     )
+
+
+class GoldIn(Schema):
+    answer: str
+    rationale: str = ""
+
+
+@router.put("/{project_id}/items/{external_id}/gold", response=ItemTraceOut)
+def put_gold(
+    request: HttpRequest, project_id: int, external_id: str, payload: GoldIn
+) -> ItemTraceOut:
+    """Mark an item as gold (answer a, b or tie) or unmark it (answer "")."""
+    project = access_project_for_requester(actor(request), project_id)
+    item = access_item(project, external_id)
+    project_actions.set_gold(
+        actor=actor(request), item=item, answer=payload.answer, rationale=payload.rationale
+    )
+    return get_item_trace(request, project_id, external_id)

@@ -15,7 +15,9 @@ from typing import IO, Any, Literal
 
 Format = Literal["jsonl", "csv"]
 REQUIRED = ("id", "prompt", "response_a", "response_b")
-OPTIONAL = ("metadata",)
+OPTIONAL = ("metadata", "gold")
+GOLD_ANSWERS = ("a", "b", "tie")
+CSV_GOLD = ("gold_answer", "gold_rationale")
 MAX_ID_CHARS = 200
 MAX_TEXT_CHARS = 200_000
 
@@ -28,6 +30,8 @@ class ItemRow:
     response_a: str
     response_b: str
     metadata: dict[str, Any]
+    gold_answer: str = ""
+    gold_rationale: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,11 @@ def _build(line: int, record: dict[str, Any]) -> ItemRow | LineError:
     metadata = record.get("metadata") or {}
     if not isinstance(metadata, dict):
         return LineError(line, "metadata must be a JSON object")
+    gold = record.get("gold") or {}
+    if not isinstance(gold, dict) or (gold and gold.get("answer") not in GOLD_ANSWERS):
+        return LineError(line, 'gold must be {"answer": "a", "b" or "tie", "rationale": "..."}')
+    if not isinstance(gold.get("rationale", ""), str):
+        return LineError(line, "gold rationale must be a string")
     return ItemRow(
         line,
         external_id.strip(),
@@ -110,6 +119,8 @@ def _build(line: int, record: dict[str, Any]) -> ItemRow | LineError:
         texts["response_a"],
         texts["response_b"],
         metadata,
+        gold_answer=gold.get("answer", ""),
+        gold_rationale=gold.get("rationale", ""),
     )
 
 
@@ -145,7 +156,7 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[ItemRow | LineError]:
         if missing:
             yield LineError(1, f"header lacks column(s): {', '.join(missing)}")
             return
-        extra = [name for name in columns if name not in REQUIRED]
+        extra = [name for name in columns if name not in REQUIRED and name not in CSV_GOLD]
         start = reader.line_num
         for values in reader:
             line, start = start + 1, reader.line_num
@@ -159,6 +170,9 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[ItemRow | LineError]:
             for name in extra:
                 record.pop(name, None)
             record["metadata"] = metadata
+            answer, rationale = record.pop("gold_answer", ""), record.pop("gold_rationale", "")
+            if answer or rationale:
+                record["gold"] = {"answer": answer.strip(), "rationale": rationale}
             yield _build(line, record)
     except _Undecodable as bad:
         yield LineError(bad.line, _undecodable_message(bad.error))
