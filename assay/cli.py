@@ -53,16 +53,44 @@ def _ready_schema() -> None:
     sys.exit(2)
 
 
-def _serve(host: str, port: int, threads: int, started: float | None = None) -> None:
-    from waitress import serve
-
-    from assay.wsgi import application
-
+def _serve(
+    host: str, port: int, threads: int, started: float | None = None, workers: int = 1
+) -> None:
     url = f"http://{host}:{port}/"
     click.echo(f"Assay is serving at {url}  (Ctrl+C to stop)")
     if started is not None:
         click.echo(f"Ready in {time.monotonic() - started:.1f} s")
+    if workers > 1:
+        _serve_processes(host, port, threads, workers)
+        return
+    from waitress import serve
+
+    from assay.wsgi import application
+
     serve(application, host=host, port=port, threads=threads, ident="assay")
+
+
+def _serve_processes(host: str, port: int, threads: int, workers: int) -> None:
+    """Several worker processes (gunicorn, pre-forked): uses every core, unlike one process."""
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    sys.argv = [
+        "assay",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--error-logfile",
+        "-",
+        "--log-level",
+        "warning",
+        "assay.wsgi:application",
+    ]
+    WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
 
 
 @click.group()
@@ -74,12 +102,19 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
-@click.option("--threads", default=8, show_default=True, help="Worker threads.")
-def serve(host: str, port: int, threads: int) -> None:
+@click.option("--threads", default=8, show_default=True, help="Threads per worker process.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes; more than 1 uses gunicorn (Linux, macOS) to use every core.",
+)
+def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Serve Assay (SQLite is migrated on start; PostgreSQL must be migrated first)."""
     _setup()
     _ready_schema()
-    _serve(host, port, threads)
+    _serve(host, port, threads, workers=workers)
 
 
 @main.command()
@@ -142,8 +177,10 @@ def demo(host: str, port: int, seed_only: bool) -> None:
 
 def _register() -> None:
     from assay.cli_alerts import notify
+    from assay.quality.cli import quality
 
     main.add_command(notify)
+    main.add_command(quality)
 
 
 _register()

@@ -81,10 +81,21 @@ def requirements_of(project: Project) -> Requirements:
     )
 
 
+def _has_requirements(req: Requirements) -> bool:
+    return bool(req.invited_only or req.domain or req.test_id or req.language or req.content_risks)
+
+
 def explain(expert: User, projects: Iterable[Project]) -> list[tuple[Project, list[Unmet]]]:
-    """Each project with the requirements ``expert`` does not meet (empty: eligible)."""
+    """Each project with the requirements ``expert`` does not meet (empty: eligible).
+
+    The expert's facts are read only when some project has a requirement, so
+    the common open project costs no query here.
+    """
+    pairs = [(project, requirements_of(project)) for project in projects]
+    if not any(_has_requirements(req) for _, req in pairs):
+        return [(project, []) for project, _ in pairs]
     facts = facts_for(expert)
-    return [(project, unmet_requirements(facts, requirements_of(project))) for project in projects]
+    return [(project, unmet_requirements(facts, req)) for project, req in pairs]
 
 
 def eligible_experts(project: Project) -> Iterator[User]:

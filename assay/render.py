@@ -65,7 +65,9 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", options).enable("table").enable("strikethrough")
 
 
+@lru_cache(maxsize=4096)
 def markdown_to_html(text: str) -> str:
+    """Safe HTML for ``text``; cached, since an item is shown to several experts in a row."""
     html = _parser().render(text)
     cleaned: str = nh3.clean(
         html,

@@ -231,3 +231,23 @@ def test_project_page_shows_requirements_and_pool(
     assert b'id="requirements"' in page.content
     assert b'id="pool"' in page.content
     assert page.content.count(b'<option value="invited"') <= 1
+
+
+def test_an_expired_credential_stops_counting(legal: Project, erin: User) -> None:
+    from assay.eligibility import facts_for
+
+    law = Domain.objects.get(slug="law")
+    today = clock.now().date()
+    Credential.objects.create(
+        expert=erin,
+        domain=law,
+        kind="licence",
+        issuer="Bar",
+        status="verified",
+        verified_until=today + dt.timedelta(days=400),
+        expires_on=today + dt.timedelta(days=10),
+        created_at=clock.now(),
+    )
+    assert "law" in facts_for(erin).verified_domains
+    with clock.frozen(clock.now() + dt.timedelta(days=11)):
+        assert "law" not in facts_for(erin).verified_domains

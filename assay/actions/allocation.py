@@ -97,9 +97,11 @@ def _claim_in(expert: User, policy: choice.ProjectPolicy, project: Project) -> L
 
 
 def policy_for(expert: User, project: Project, now: dt.datetime) -> choice.ProjectPolicy:
-    mine = Judgment.objects.filter(project=project, expert=expert).aggregate(
-        done=Count("id"), gold=Count("id", filter=Q(item__is_gold=True))
-    )
+    mine = {"done": 0, "gold": 0}
+    if project.gold_rate > 0 or project.cap_per_expert is not None:
+        mine = Judgment.objects.filter(project=project, expert=expert).aggregate(
+            done=Count("id"), gold=Count("id", filter=Q(item__is_gold=True))
+        )
     return choice.ProjectPolicy(
         project_id=project.id,
         priority=project.priority,

@@ -1,0 +1,173 @@
+"""Adaptive redundancy against a fixed overlap of 5, on seeded simulated crowds.
+
+Two crowds with known truth: an expert panel (40% strong, per-class accuracy
+U(0.9, 0.97); 40% typical, U(0.75, 0.9); 20% weak, U(0.55, 0.7)) and an open crowd
+(U(0.6, 0.95) with 10% answering at random: ``assay.quality.simulate``). Errors are
+spread unevenly over the wrong classes, so the one-coin model the rule uses is only
+an approximation. Each expert's accuracy is estimated beforehand from 40 gold
+answers; both arms use the same estimates and see the same answers in the same order
+per item (common random numbers), so they differ only in when they stop asking. The
+adaptive arm runs ``assay.quality.adaptive`` (vectorized); a sample of items is
+re-checked against the single-item ``decide``.
+
+    .venv/bin/python bench/adaptive_sim.py [--items 20000] [--experts 60] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assay.quality.adaptive import Policy, decide, stopping, vote_evidence
+from assay.quality.labels import judgments, majority_vote
+from assay.quality.simulate import sample_answers, worker_confusions
+
+FIXED = 5
+GOLD_PER_EXPERT = 40
+POLICIES = [
+    Policy(min_votes=2, max_votes=5, target=0.95),
+    Policy(),
+    Policy(min_votes=2, max_votes=7, target=0.97),
+    Policy(min_votes=2, max_votes=9, target=0.99),
+]
+TIERS = {"share": [0.4, 0.4, 0.2], "low": [0.9, 0.75, 0.55], "high": [0.97, 0.9, 0.7]}
+
+
+@dataclass(frozen=True)
+class World:
+    """Truth, who answers each item in which order, their answers, estimated accuracies."""
+
+    truth: np.ndarray
+    order: np.ndarray
+    answers: np.ndarray
+    accuracy: np.ndarray
+    n_classes: int
+
+
+def expert_panel(n_experts: int, n_classes: int, rng: np.random.Generator) -> np.ndarray:
+    """Confusion matrices of a three-tier panel (see the module docstring)."""
+    tier = rng.choice(3, size=n_experts, p=TIERS["share"])
+    low, high = np.array(TIERS["low"])[tier], np.array(TIERS["high"])[tier]
+    accuracy = rng.uniform(low[:, None], high[:, None], size=(n_experts, n_classes))
+    errors = rng.dirichlet(np.ones(n_classes - 1), size=(n_experts, n_classes))
+    confusion = np.empty((n_experts, n_classes, n_classes))
+    for true in range(n_classes):
+        others = [answer for answer in range(n_classes) if answer != true]
+        confusion[:, true, true] = accuracy[:, true]
+        confusion[:, true, others] = errors[:, true] * (1 - accuracy[:, [true]])
+    return confusion
+
+
+def estimated_accuracy(confusion: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Beta(1, 1) posterior mean accuracy of each expert on gold questions."""
+    n_experts, n_classes = confusion.shape[:2]
+    gold = rng.integers(0, n_classes, (n_experts, GOLD_PER_EXPERT)).ravel()
+    experts = np.repeat(np.arange(n_experts), GOLD_PER_EXPERT)
+    answers = sample_answers(confusion=confusion, workers=experts, truth=gold, rng=rng)
+    correct = (answers == gold).reshape(n_experts, GOLD_PER_EXPERT).sum(axis=1)
+    return (correct + 1.0) / (GOLD_PER_EXPERT + 2.0)
+
+
+def world(confusion: np.ndarray, n_items: int, rng: np.random.Generator) -> World:
+    n_experts, n_classes = confusion.shape[:2]
+    accuracy = estimated_accuracy(confusion, rng)
+    truth = rng.integers(0, n_classes, n_items)
+    most = max(policy.max_votes for policy in POLICIES)
+    order = rng.permuted(np.tile(np.arange(n_experts), (n_items, 1)), axis=1)[:, :most]
+    flat = sample_answers(
+        confusion=confusion, workers=order.ravel(), truth=np.repeat(truth, most), rng=rng
+    )
+    return World(truth, order, flat.reshape(n_items, most), accuracy, n_classes)
+
+
+def fixed_arm(w: World) -> tuple[float, float, int]:
+    """Accuracy of the first FIXED answers per item: majority vote, and accuracy-weighted."""
+    n_items = len(w.truth)
+    items = np.repeat(np.arange(n_items), FIXED)
+    labels, voters = w.answers[:, :FIXED].ravel(), w.order[:, :FIXED].ravel()
+    data = judgments(items=items, workers=voters, labels=labels, n_classes=w.n_classes)
+    voted = majority_vote(data=data)
+    evidence = vote_evidence(labels=labels, accuracies=w.accuracy[voters], n_classes=w.n_classes)
+    weighted = evidence.reshape(n_items, FIXED, w.n_classes).sum(axis=1).argmax(axis=1)
+    mv_accuracy = float(np.mean(voted.truth.labels == w.truth))
+    return mv_accuracy, float(np.mean(weighted == w.truth)), voted.ties
+
+
+def adaptive_arm(w: World, policy: Policy) -> tuple[float, np.ndarray]:
+    """One more expert per round for every undecided item: (accuracy, votes used per item)."""
+    log_score = np.full((len(w.truth), w.n_classes), -np.log(w.n_classes))
+    used = np.zeros(len(w.truth), dtype=np.intp)
+    active = np.ones(len(w.truth), dtype=bool)
+    for slot in range(policy.max_votes):
+        rows = np.flatnonzero(active)
+        log_score[rows] += vote_evidence(
+            labels=w.answers[rows, slot],
+            accuracies=w.accuracy[w.order[rows, slot]],
+            n_classes=w.n_classes,
+        )
+        used[rows] += 1
+        posterior = np.exp(log_score[rows] - log_score[rows].max(axis=1, keepdims=True))
+        confidence = posterior.max(axis=1) / posterior.sum(axis=1)
+        stop, _ = stopping(confidence=confidence, votes=used[rows], policy=policy)
+        active[rows[stop]] = False
+    return float(np.mean(log_score.argmax(axis=1) == w.truth)), used
+
+
+def check_against_decide(w: World, policy: Policy, used: np.ndarray) -> None:
+    """The batch loop must stop exactly where the single-item rule says to."""
+    for item in range(200):
+        decisions = [
+            decide(
+                labels=w.answers[item, :n],
+                accuracies=w.accuracy[w.order[item, :n]],
+                n_classes=w.n_classes,
+                policy=policy,
+            ).stop
+            for n in range(1, used[item] + 1)
+        ]
+        if decisions[-1] is not True or any(decisions[:-1]):
+            raise SystemExit(f"item {item}: the batch loop diverged from decide()")
+
+
+def report(name: str, w: World) -> None:
+    mv, weighted, ties = fixed_arm(w)
+    print(f"\n{name}, {w.n_classes} classes")
+    print(f"  {'arm':<38} {'judgments/item':>14} {'vs fixed 5':>10} {'accuracy':>9}")
+    print(f"  {f'fixed 5, majority vote ({ties} ties)':<38} {FIXED:>14.2f} {'100%':>10} {mv:>9.4f}")
+    print(f"  {'fixed 5, accuracy-weighted':<38} {FIXED:>14.2f} {'100%':>10} {weighted:>9.4f}")
+    for policy in POLICIES:
+        accuracy, used = adaptive_arm(w, policy)
+        check_against_decide(w, policy, used)
+        label = f"adaptive {policy.min_votes}-{policy.max_votes} @ {policy.target}"
+        label += " (default)" if policy == Policy() else ""
+        share = used.mean() / FIXED
+        print(f"  {label:<38} {used.mean():>14.2f} {share:>10.0%} {accuracy:>9.4f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--experts", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    print(
+        f"{args.items:,} items, {args.experts} experts, seed {args.seed}; accuracies from "
+        f"{GOLD_PER_EXPERT} gold answers per expert (not counted; the same in both arms)"
+    )
+    for n_classes in (2, 3):
+        rng = np.random.default_rng(args.seed)
+        panel = expert_panel(args.experts, n_classes, rng)
+        report("Expert panel", world(panel, args.items, rng))
+        rng = np.random.default_rng(args.seed)
+        crowd = worker_confusions(n_workers=args.experts, n_classes=n_classes, rng=rng)
+        report("Open crowd", world(crowd, args.items, rng))
+
+
+if __name__ == "__main__":
+    main()
