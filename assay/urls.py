@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<path>.*)$", not_found),
+    path("", include("assay.web.flag_urls")),
+    path("", include("assay.web.quality_urls")),
     path("", include("assay.web.urls")),
     path("", include("assay.web.expert_urls")),
     path("", include("assay.web.credential_urls")),

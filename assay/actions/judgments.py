@@ -9,6 +9,7 @@ from django.db.models import F
 
 from assay import clock
 from assay.actions.leases import active_lease
+from assay.actions.quality import after_judgment
 from assay.domain.pairwise import judgment_problems
 from assay.errors import Conflict, InvalidInput
 from assay.models import Item, Judgment, Lease, User
@@ -97,4 +98,5 @@ def _store(
             created_at=now,
         )
         Item.objects.filter(id=lease.item_id).update(judgment_count=F("judgment_count") + 1)
+        after_judgment(judgment)
     return judgment, True

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -249,3 +250,49 @@ def set_gold(*, actor: User, item: Item, answer: str, rationale: str) -> Item:
         )
     item.refresh_from_db()
     return item
+
+
+@dataclass(frozen=True)
+class AllocationSettings:
+    priority: int = 0
+    deadline: dt.datetime | None = None
+    gold_rate: float = 0.0
+    gold_feedback: bool = True
+    daily_cap_per_expert: int | None = None
+    cap_per_expert: int | None = None
+    adaptive: bool = False
+    adaptive_max: int = 7
+    confidence_target: float = 0.95
+
+
+def _allocation_problems(project: Project, s: AllocationSettings) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not -100 <= s.priority <= 100:
+        problems["priority"] = "priority is -100 to 100"
+    if s.deadline is not None and s.deadline.tzinfo is None:
+        problems["deadline"] = "give the deadline with a time zone"
+    if not 0.0 <= s.gold_rate <= 0.5:
+        problems["gold_rate"] = "the gold rate is 0 to 0.5"
+    for name in ("daily_cap_per_expert", "cap_per_expert"):
+        value = getattr(s, name)
+        if value is not None and value < 1:
+            problems[name] = "a cap is at least 1, or empty for none"
+    if not project.overlap <= s.adaptive_max <= MAX_OVERLAP:
+        problems["adaptive_max"] = f"from the project's overlap to {MAX_OVERLAP}"
+    if not 0.5 <= s.confidence_target < 1.0:
+        problems["confidence_target"] = "a confidence target is 0.5 to 0.99"
+    return problems
+
+
+def set_allocation(*, actor: User, project: Project, settings_: AllocationSettings) -> Project:
+    """Priority, deadline, gold, caps and adaptive redundancy; changeable at any time.
+
+    None of these touches pay, so they need no notice to experts.
+    """
+    raise_for_fields(_allocation_problems(project, settings_))
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(id=project.id)
+        for name in AllocationSettings.__dataclass_fields__:
+            setattr(project, name, getattr(settings_, name))
+        project.save()
+    return project

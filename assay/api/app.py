@@ -9,10 +9,12 @@ from ninja.security import SessionAuth
 from assay.api.auth import TokenAuth
 from assay.api.credentials import router as credentials_router
 from assay.api.experts import router as experts_router
+from assay.api.flags import router as flags_router
 from assay.api.notifications import router as notifications_router
 from assay.api.projects import router as projects_router
 from assay.api.public_profiles import router as public_profiles_router
 from assay.api.qualification import router as qualification_router
+from assay.api.quality_profile import router as quality_profile_router
 from assay.api.tasks import router as tasks_router
 from assay.api.tokens import router as tokens_router
 from assay.errors import AssayError
@@ -77,3 +79,5 @@ api.add_router("/me/notifications", notifications_router)
 api.add_router("", experts_router)
 api.add_router("", qualification_router)
 api.add_router("", public_profiles_router)
+api.add_router("", flags_router)
+api.add_router("", quality_profile_router)

@@ -353,3 +353,27 @@ def put_gold(
         actor=actor(request), item=item, answer=payload.answer, rationale=payload.rationale
     )
     return get_item_trace(request, project_id, external_id)
+
+
+class AllocationIn(Schema):
+    priority: int = 0
+    deadline: dt.datetime | None = None
+    gold_rate: float = 0.0
+    gold_feedback: bool = True
+    daily_cap_per_expert: int | None = None
+    cap_per_expert: int | None = None
+    adaptive: bool = False
+    adaptive_max: int = 7
+    confidence_target: float = 0.95
+
+
+@router.put("/{project_id}/allocation", response=AllocationIn)
+def put_allocation(request: HttpRequest, project_id: int, payload: AllocationIn) -> AllocationIn:
+    """Priority, deadline, gold rate and feedback, caps, and adaptive redundancy."""
+    project = access_project_for_requester(actor(request), project_id)
+    project = project_actions.set_allocation(
+        actor=actor(request),
+        project=project,
+        settings_=project_actions.AllocationSettings(**payload.model_dump()),
+    )
+    return AllocationIn(**{name: getattr(project, name) for name in AllocationIn.model_fields})

@@ -12,9 +12,10 @@ from assay.access import access_project_for_expert, projects_open_to, require_ex
 from assay.actions.allocation import claim_next_task
 from assay.actions.judgments import submit_judgment
 from assay.actions.leases import QueueIsEmpty, extend_lease, return_lease
+from assay.actions.quality import gold_feedback
 from assay.api.auth import actor
 from assay.domain.pay import hourly_rate_cents
-from assay.models import Lease, Project
+from assay.models import Judgment, Lease, Project
 from assay.render import markdown_to_html
 
 router = Router(tags=["tasks"])
@@ -70,6 +71,12 @@ class JudgmentIn(Schema):
     idempotency_key: str
 
 
+class GoldFeedbackOut(Schema):
+    expected: str
+    rationale: str
+    agreed: bool
+
+
 class JudgmentOut(Schema):
     id: int
     lease_id: int
@@ -79,6 +86,7 @@ class JudgmentOut(Schema):
     guideline_version: int
     created_at: dt.datetime
     replayed: bool
+    gold_feedback: GoldFeedbackOut | None = None
 
 
 def open_project_out(project: Project) -> OpenProjectOut:
@@ -109,6 +117,15 @@ def task_out(lease: Lease) -> TaskOut:
             response_a_html=markdown_to_html(item.response_a),
             response_b_html=markdown_to_html(item.response_b),
         ),
+    )
+
+
+def _feedback(judgment: Judgment) -> GoldFeedbackOut | None:
+    feedback = gold_feedback(judgment)
+    if feedback is None:
+        return None
+    return GoldFeedbackOut(
+        expected=feedback.expected, rationale=feedback.rationale, agreed=feedback.agreed
     )
 
 
@@ -166,5 +183,6 @@ def judge(request: HttpRequest, lease_id: int, payload: JudgmentIn) -> Status[Ju
         guideline_version=judgment.guidelines.number,
         created_at=judgment.created_at,
         replayed=not created,
+        gold_feedback=_feedback(judgment),
     )
     return Status(201 if created else 200, out)

@@ -45,6 +45,11 @@ class Project(models.Model):
     gold_rate = models.FloatField(default=0.0)
     daily_cap_per_expert = models.PositiveIntegerField(null=True, blank=True)
     cap_per_expert = models.PositiveIntegerField(null=True, blank=True)
+    # Quality: show gold answers after submission; adaptive redundancy settings.
+    gold_feedback = models.BooleanField(default=True)
+    adaptive = models.BooleanField(default=False)
+    adaptive_max = models.PositiveSmallIntegerField(default=7)
+    confidence_target = models.FloatField(default=0.95)
     alerted_at = models.DateTimeField(null=True, blank=True)
     work_added_at = models.DateTimeField(null=True, blank=True)
 

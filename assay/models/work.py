@@ -98,3 +98,29 @@ class Judgment(models.Model):
             models.Index(fields=["project", "created_at"]),
             models.Index(fields=["project", "expert", "created_at"]),
         ]
+
+
+class Flag(models.Model):
+    """A signal that a submission may be low-effort; it asks for a look, never removes anyone."""
+
+    class Kind(models.TextChoices):
+        TOO_FAST = "too_fast", "Much faster than this item's usual time"
+        COPIED = "copied_rationale", "Rationale copied from the shown responses"
+        DUPLICATE = "duplicate_rationale", "Same rationale as another expert's"
+
+    judgment = models.ForeignKey(Judgment, on_delete=models.CASCADE, related_name="flags")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    detail = models.TextField()
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["judgment", "kind"], name="one_flag_per_kind"),
+        ]
+        indexes = [models.Index(fields=["project", "resolved_at", "created_at"])]

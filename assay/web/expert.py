@@ -12,6 +12,7 @@ from assay.access import access_lease_by_id, access_project_for_expert
 from assay.actions.allocation import claim_next_task
 from assay.actions.judgments import submit_judgment
 from assay.actions.leases import QueueIsEmpty, extend_lease, return_lease
+from assay.actions.quality import gold_feedback
 from assay.domain.pairwise import STRENGTHS
 from assay.domain.pay import format_money, hourly_rate_cents
 from assay.errors import AssayError, InvalidInput
@@ -113,7 +114,7 @@ def submit(request: HttpRequest, lease_id: int) -> HttpResponse:
     form = request.POST
     values = {k: form.get(k, "") for k in ("choice", "strength", "rationale", "idempotency_key")}
     try:
-        _judgment, created = submit_judgment(
+        judgment, created = submit_judgment(
             expert=user,
             lease_id=lease.id,
             choice=values["choice"],
@@ -126,6 +127,14 @@ def submit(request: HttpRequest, lease_id: int) -> HttpResponse:
     except AssayError as error:
         return _next(request, user, lease.project, notice=error.message)
     notice = "Judgment saved." if created else "That judgment was already saved."
+    feedback = gold_feedback(judgment)
+    if feedback is not None:
+        names = {"a": "A", "b": "B", "tie": "a tie"}
+        verdict = "You agreed with" if feedback.agreed else "The expected answer was"
+        notice += (
+            f" That item was a check item. {verdict} {names[feedback.expected]}."
+            f" {feedback.rationale}"
+        ).rstrip()
     return _next(request, user, lease.project, notice=notice)
 
 

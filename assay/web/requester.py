@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
@@ -64,6 +67,35 @@ def _requirements_from(form: QueryDict) -> project_actions.RequirementsUpdate:
         required_language=form.get("required_language", ""),
         qualification_id=int(test) if test.isdigit() else None,
         content_risks=tuple(form.getlist("content_risks")),
+    )
+
+
+def _number(form: QueryDict, name: str, kind: type[int] | type[float]) -> Any:
+    text = form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        raise InvalidInput(f"Enter a number for {name.replace('_', ' ')}.") from None
+
+
+def _allocation_from(form: QueryDict) -> project_actions.AllocationSettings:
+    deadline = form.get("deadline", "").strip()
+    try:
+        when = dt.datetime.fromisoformat(deadline).replace(tzinfo=dt.UTC) if deadline else None
+    except ValueError:
+        raise InvalidInput("Enter the deadline as a date and time.") from None
+    return project_actions.AllocationSettings(
+        priority=_number(form, "priority", int) or 0,
+        deadline=when,
+        gold_rate=(_number(form, "gold_percent", float) or 0) / 100,
+        gold_feedback=bool(form.get("gold_feedback")),
+        daily_cap_per_expert=_number(form, "daily_cap_per_expert", int),
+        cap_per_expert=_number(form, "cap_per_expert", int),
+        adaptive=bool(form.get("adaptive")),
+        adaptive_max=_number(form, "adaptive_max", int) or 7,
+        confidence_target=(_number(form, "confidence_percent", float) or 95) / 100,
     )
 
 
@@ -139,7 +171,16 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "assay/project_detail.html", _detail_context(project))
 
 
-ACTIONS = {"guidelines", "terms", "publish", "admit", "upload", "close", "requirements"}
+ACTIONS = {
+    "guidelines",
+    "terms",
+    "publish",
+    "admit",
+    "upload",
+    "close",
+    "requirements",
+    "allocation",
+}
 
 
 def _act(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
@@ -167,6 +208,11 @@ def _act(request: HttpRequest, project_id: int, action: str) -> HttpResponse:
                 actor=user, project=project, update=_requirements_from(form)
             )
             messages.success(request, "Requirements saved.")
+        elif action == "allocation":
+            project_actions.set_allocation(
+                actor=user, project=project, settings_=_allocation_from(form)
+            )
+            messages.success(request, "Allocation settings saved.")
         elif action == "close":
             project_actions.close_project(actor=user, project=project)
             messages.success(request, "Closed. No new tasks are handed out.")
