@@ -177,8 +177,10 @@ def demo(host: str, port: int, seed_only: bool) -> None:
 
 def _register() -> None:
     from assay.cli_alerts import notify
+    from assay.cli_quality import refresh
     from assay.quality.cli import quality
 
+    quality.add_command(refresh)
     main.add_command(notify)
     main.add_command(quality)
 

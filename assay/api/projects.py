@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import asdict
+from typing import Any
 
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from assay import quality_report
 from assay.access import (
     access_item,
     access_organization_by_id,
@@ -377,3 +379,35 @@ def put_allocation(request: HttpRequest, project_id: int, payload: AllocationIn)
         settings_=project_actions.AllocationSettings(**payload.model_dump()),
     )
     return AllocationIn(**{name: getattr(project, name) for name in AllocationIn.model_fields})
+
+
+class QualityOut(Schema):
+    computed_at: dt.datetime | None
+    judgments: int
+    data: dict[str, Any]
+    history: list[list[Any]]
+
+
+def _quality_out(project: Project) -> QualityOut:
+    snapshots = list(project.snapshots.order_by("computed_at", "id"))
+    history = [[s.computed_at.isoformat(), s.data.get("alpha")] for s in snapshots]
+    last = snapshots[-1] if snapshots else None
+    return QualityOut(
+        computed_at=last.computed_at if last else None,
+        judgments=last.judgment_count if last else 0,
+        data=last.data if last else {},
+        history=history,
+    )
+
+
+@router.get("/{project_id}/quality", response=QualityOut)
+def get_quality(request: HttpRequest, project_id: int) -> QualityOut:
+    """The latest quality snapshot and the agreement history (alpha over time)."""
+    return _quality_out(access_project_for_requester(actor(request), project_id))
+
+
+@router.post("/{project_id}/quality/refresh", response=QualityOut)
+def refresh_quality(request: HttpRequest, project_id: int) -> QualityOut:
+    project = access_project_for_requester(actor(request), project_id)
+    quality_report.refresh(project)
+    return _quality_out(project)

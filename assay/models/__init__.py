@@ -3,7 +3,7 @@ from assay.models.experts import Credential, Domain, Evidence, ExpertDomain, Exp
 from assay.models.pools import Notification, PoolMember
 from assay.models.projects import GuidelineVersion, Project, ProjectExpert
 from assay.models.qualification import Answer, Attempt, Earning, QualificationTest, Question
-from assay.models.work import Flag, Item, Judgment, Lease
+from assay.models.work import Flag, Item, Judgment, Lease, QualitySnapshot
 
 __all__ = [
     "Answer",
@@ -28,6 +28,7 @@ __all__ = [
     "Project",
     "ProjectExpert",
     "QualificationTest",
+    "QualitySnapshot",
     "Question",
     "Skill",
     "User",

@@ -124,3 +124,15 @@ class Flag(models.Model):
             models.UniqueConstraint(fields=["judgment", "kind"], name="one_flag_per_kind"),
         ]
         indexes = [models.Index(fields=["project", "resolved_at", "created_at"])]
+
+
+class QualitySnapshot(models.Model):
+    """A project's quality figures at one moment; the requester page shows the latest."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="snapshots")
+    computed_at = models.DateTimeField()
+    judgment_count = models.PositiveIntegerField()
+    data = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "computed_at"])]

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpRespo
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from assay import quality_report
 from assay.access import access_project_for_requester, organizations_of, projects_for_requester
 from assay.actions import projects as project_actions
 from assay.actions.imports import import_uploaded_file
@@ -292,3 +293,36 @@ def item_trace_page(request: HttpRequest, project_id: int, item_pk: int) -> Http
         "overlap": item.target_overlap or project.overlap,
     }
     return render(request, "assay/item_trace.html", context)
+
+
+def _sparkline(points: list[float | None], width: int = 320, height: int = 60) -> str:
+    """SVG points for alpha over time (alpha runs from -1 to 1; the page draws 0 to 1)."""
+    values = [p for p in points if p is not None]
+    if len(values) < 2:
+        return ""
+    step = width / (len(values) - 1)
+    coords = [
+        f"{n * step:.1f},{height - max(0.0, min(1.0, v)) * height:.1f}"
+        for n, v in enumerate(values)
+    ]
+    return " ".join(coords)
+
+
+@member_view
+def project_quality(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = access_project_for_requester(current_user(request), project_id)
+    if request.method == "POST":
+        quality_report.refresh(project)
+        messages.success(request, "Quality figures recomputed.")
+        return redirect("project-quality", project_id=project.id)
+    snapshots = list(project.snapshots.order_by("computed_at", "id"))
+    last = snapshots[-1] if snapshots else None
+    context = {
+        "project": project,
+        "snapshot": last,
+        "data": last.data if last else {},
+        "new_judgments": project.judgments.count() - (last.judgment_count if last else 0),
+        "spark": _sparkline([s.data.get("alpha") for s in snapshots]),
+        "runs": len(snapshots),
+    }
+    return render(request, "assay/project_quality.html", context)

@@ -23,6 +23,7 @@ urlpatterns = [
         name="project-export",
     ),
     path("projects/<int:project_id>/items/", requester.project_items, name="project-items"),
+    path("projects/<int:project_id>/quality/", requester.project_quality, name="project-quality"),
     path(
         "projects/<int:project_id>/items/<int:item_pk>/",
         requester.item_trace_page,
