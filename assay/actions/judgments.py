@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 
 from assay import clock
 from assay.actions.leases import active_lease
 from assay.actions.quality import after_judgment
+from assay.actions.signals import flag_judgment
 from assay.domain.pairwise import judgment_problems
 from assay.errors import Conflict, InvalidInput
 from assay.models import Item, Judgment, Lease, User
 
+logger = logging.getLogger(__name__)
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
@@ -99,4 +102,14 @@ def _store(
         )
         Item.objects.filter(id=lease.item_id).update(judgment_count=F("judgment_count") + 1)
         after_judgment(judgment)
+        _flag(judgment)
     return judgment, True
+
+
+def _flag(judgment: Judgment) -> None:
+    """Low-effort signals; a failure here is logged and never costs the expert the submission."""
+    try:
+        with transaction.atomic():
+            flag_judgment(judgment)
+    except DatabaseError:
+        logger.exception("flagging judgment %s failed", judgment.id)

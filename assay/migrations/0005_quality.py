@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
             name='Flag',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('too_fast', "Much faster than this item's usual time"), ('copied_rationale', 'Rationale copied from the shown responses'), ('duplicate_rationale', "Same rationale as another expert's")], max_length=32)),
+                ('kind', models.CharField(choices=[('too_fast', "Much faster than this project's usual time"), ('copied_rationale', 'Rationale copied from the shown responses'), ('duplicate_rationale', "Same rationale as another expert's")], max_length=32)),
                 ('detail', models.TextField()),
                 ('created_at', models.DateTimeField()),
                 ('resolved_at', models.DateTimeField(blank=True, null=True)),

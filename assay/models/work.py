@@ -104,7 +104,7 @@ class Flag(models.Model):
     """A signal that a submission may be low-effort; it asks for a look, never removes anyone."""
 
     class Kind(models.TextChoices):
-        TOO_FAST = "too_fast", "Much faster than this item's usual time"
+        TOO_FAST = "too_fast", "Much faster than this project's usual time"
         COPIED = "copied_rationale", "Rationale copied from the shown responses"
         DUPLICATE = "duplicate_rationale", "Same rationale as another expert's"
 

@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from assay.web import quality_profile
+
+urlpatterns = [
+    path("quality/", quality_profile.quality, name="quality"),
+]

@@ -1,0 +1,109 @@
+"""Raising low-effort flags on a judgment, and resolving them.
+
+``flag_judgment`` runs at the end of the submit transaction: its reads are
+bounded (the project's latest ``RECENT`` earlier judgments, through the
+(project, created_at) index) and its writes sit in one savepoint, so calling
+it again, or concurrently, never duplicates a flag.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F, QuerySet
+
+from assay import clock
+from assay.access import access_project_for_requester
+from assay.domain.signals import DUPLICATE_MIN_WORDS, normalize, signals
+from assay.errors import Conflict, InvalidInput, NotFound
+from assay.models import Flag, Item, Judgment, Project, User
+
+RECENT = 1000
+MAX_RESOLUTION_CHARS = 1024
+
+
+def _earlier(judgment: Judgment) -> QuerySet[Judgment]:
+    """The project's judgments stored before this one, newest first, so a later
+    call sees the same history as the call made at submission."""
+    return (
+        Judgment.objects.filter(project_id=judgment.project_id, created_at__lte=judgment.created_at)
+        .exclude(created_at=judgment.created_at, id__gte=judgment.id)
+        .order_by("-created_at", "-id")
+    )
+
+
+def flag_judgment(judgment: Judgment) -> list[Flag]:
+    """The flags this judgment raises, created if new; existing ones are kept as they are."""
+    earlier = _earlier(judgment)
+    durations = list(earlier.values_list("duration_seconds", flat=True)[:RECENT])
+    rationales: list[tuple[int, str]] = []
+    if len(normalize(judgment.rationale).split()) >= DUPLICATE_MIN_WORDS:
+        others = earlier.exclude(expert_id=judgment.expert_id)
+        rationales = list(others.values_list("id", "rationale")[:RECENT])
+    item = (
+        Item.objects.select_related("project")
+        .only("response_a", "response_b", "project__estimated_minutes")
+        .get(id=judgment.item_id)
+    )
+    found = signals(
+        duration=judgment.duration_seconds,
+        other_durations=durations,
+        estimated_minutes=item.project.estimated_minutes,
+        rationale=judgment.rationale,
+        response_a=item.response_a,
+        response_b=item.response_b,
+        other_rationales=rationales,
+    )
+    if not found:
+        return []
+    now = clock.now()
+    flags = []
+    with transaction.atomic():
+        for kind, detail in found:
+            flag, _ = Flag.objects.get_or_create(
+                judgment=judgment,
+                kind=kind,
+                defaults={"project_id": judgment.project_id, "detail": detail, "created_at": now},
+            )
+            flags.append(flag)
+    return flags
+
+
+def project_flags(project: Project) -> QuerySet[Flag]:
+    """A project's flags: open ones first, newest first; then the most recently resolved."""
+    return (
+        Flag.objects.filter(project=project)
+        .select_related("judgment__item", "judgment__expert__expert_profile", "resolved_by")
+        .order_by(F("resolved_at").desc(nulls_first=True), "-created_at", "-id")
+    )
+
+
+def flag_of(project: Project, flag_id: int) -> Flag:
+    """A flag of a project the caller already accessed through a permission check."""
+    flag = Flag.objects.filter(project=project, id=flag_id).first()
+    if flag is None:
+        raise NotFound("No such flag in this project.", code="flag_not_found")
+    return flag
+
+
+def resolve_flag(*, actor: User, flag: Flag, resolution: str) -> Flag:
+    """Record who looked at a flag, when, and what they concluded; only once."""
+    access_project_for_requester(actor, flag.project_id)
+    text = resolution.strip()
+    problem = ""
+    if not text:
+        problem = "write what you found and what, if anything, you did"
+    elif len(text) > MAX_RESOLUTION_CHARS:
+        problem = f"keep the note to {MAX_RESOLUTION_CHARS} characters"
+    if problem:
+        raise InvalidInput(
+            "Please describe the resolution.",
+            code="invalid_resolution",
+            details=[{"field": "resolution", "message": problem}],
+        )
+    resolved = Flag.objects.filter(id=flag.id, resolved_at__isnull=True).update(
+        resolved_at=clock.now(), resolved_by=actor, resolution=text
+    )
+    if resolved != 1:
+        raise Conflict("This flag is already resolved.", code="flag_resolved")
+    flag.refresh_from_db()
+    return flag
