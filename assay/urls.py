@@ -12,6 +12,7 @@ urlpatterns = [
     re_path(r"^api/(?P<path>.*)$", not_found),
     path("", include("assay.web.flag_urls")),
     path("", include("assay.web.quality_urls")),
+    path("", include("assay.web.review_urls")),
     path("", include("assay.web.urls")),
     path("", include("assay.web.expert_urls")),
     path("", include("assay.web.credential_urls")),

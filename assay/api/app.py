@@ -15,6 +15,7 @@ from assay.api.projects import router as projects_router
 from assay.api.public_profiles import router as public_profiles_router
 from assay.api.qualification import router as qualification_router
 from assay.api.quality_profile import router as quality_profile_router
+from assay.api.reviews import router as reviews_router
 from assay.api.tasks import router as tasks_router
 from assay.api.tokens import router as tokens_router
 from assay.errors import AssayError
@@ -81,3 +82,4 @@ api.add_router("", qualification_router)
 api.add_router("", public_profiles_router)
 api.add_router("", flags_router)
 api.add_router("", quality_profile_router)
+api.add_router("", reviews_router)

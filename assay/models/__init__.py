@@ -3,7 +3,7 @@ from assay.models.experts import Credential, Domain, Evidence, ExpertDomain, Exp
 from assay.models.pools import Notification, PoolMember
 from assay.models.projects import GuidelineVersion, Project, ProjectExpert
 from assay.models.qualification import Answer, Attempt, Earning, QualificationTest, Question
-from assay.models.work import Flag, Item, Judgment, Lease, QualitySnapshot
+from assay.models.work import Flag, Item, Judgment, Lease, QualitySnapshot, Review
 
 __all__ = [
     "Answer",
@@ -29,6 +29,7 @@ __all__ = [
     "ProjectExpert",
     "QualificationTest",
     "QualitySnapshot",
+    "Review",
     "Question",
     "Skill",
     "User",

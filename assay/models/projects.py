@@ -50,6 +50,9 @@ class Project(models.Model):
     adaptive = models.BooleanField(default=False)
     adaptive_max = models.PositiveSmallIntegerField(default=7)
     confidence_target = models.FloatField(default=0.95)
+    # Share of submissions sampled for review by another expert (1.0 in sensitive domains).
+    review_rate = models.FloatField(default=0.0)
+    review_pay_cents = models.PositiveIntegerField(default=0)
     alerted_at = models.DateTimeField(null=True, blank=True)
     work_added_at = models.DateTimeField(null=True, blank=True)
 

@@ -106,6 +106,7 @@ class Earning(models.Model):
 
     class Kind(models.TextChoices):
         QUALIFICATION = "qualification", "Qualification test"
+        REVIEW = "review", "Review of another expert's submission"
 
     expert = models.ForeignKey(User, on_delete=models.PROTECT, related_name="earnings")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -113,5 +114,8 @@ class Earning(models.Model):
     currency = models.CharField(max_length=3)
     attempt = models.OneToOneField(
         Attempt, null=True, blank=True, on_delete=models.PROTECT, related_name="earning"
+    )
+    review = models.OneToOneField(
+        "Review", null=True, blank=True, on_delete=models.PROTECT, related_name="earning"
     )
     created_at = models.DateTimeField()

@@ -136,3 +136,34 @@ class QualitySnapshot(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["project", "computed_at"])]
+
+
+class Review(models.Model):
+    """A second expert's check of one submission: approve, reject with a reason, or correct."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a reviewer"
+        LEASED = "leased", "Being reviewed"
+        DONE = "done", "Reviewed"
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        CORRECTED = "corrected", "Corrected"
+
+    judgment = models.OneToOneField(Judgment, on_delete=models.CASCADE, related_name="review")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reviews")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    reviewer = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="reviews_done"
+    )
+    leased_until = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    reason_code = models.CharField(max_length=32, blank=True)
+    note = models.TextField(blank=True)
+    corrected_choice = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "status", "created_at"])]
