@@ -263,6 +263,8 @@ class AllocationSettings:
     adaptive: bool = False
     adaptive_max: int = 7
     confidence_target: float = 0.95
+    review_rate: float = 0.0
+    review_pay_cents: int = 0
 
 
 def _allocation_problems(project: Project, s: AllocationSettings) -> dict[str, str]:
@@ -281,7 +283,17 @@ def _allocation_problems(project: Project, s: AllocationSettings) -> dict[str, s
         problems["adaptive_max"] = f"from the project's overlap to {MAX_OVERLAP}"
     if not 0.5 <= s.confidence_target < 1.0:
         problems["confidence_target"] = "a confidence target is 0.5 to 0.99"
+    if not 0.0 <= s.review_rate <= 1.0:
+        problems["review_rate"] = "the review rate is 0 to 1"
+    # A review takes about as long as the task it checks, and is paid at least the floor.
+    floor = hourly_floor_pay(project.estimated_minutes)
+    if s.review_rate > 0 and s.review_pay_cents < floor:
+        problems["review_pay_cents"] = f"reviews must pay at least {floor / 100:.2f}"
     return problems
+
+
+def hourly_floor_pay(minutes: int) -> int:
+    return -(-settings.PAY_FLOOR_CENTS_PER_HOUR * minutes // 60)
 
 
 def set_allocation(*, actor: User, project: Project, settings_: AllocationSettings) -> Project:

@@ -367,6 +367,8 @@ class AllocationIn(Schema):
     adaptive: bool = False
     adaptive_max: int = 7
     confidence_target: float = 0.95
+    review_rate: float = 0.0
+    review_pay_cents: int = 0
 
 
 @router.put("/{project_id}/allocation", response=AllocationIn)

@@ -97,7 +97,19 @@ def _allocation_from(form: QueryDict) -> project_actions.AllocationSettings:
         adaptive=bool(form.get("adaptive")),
         adaptive_max=_number(form, "adaptive_max", int) or 7,
         confidence_target=(_number(form, "confidence_percent", float) or 95) / 100,
+        review_rate=(_number(form, "review_percent", float) or 0) / 100,
+        review_pay_cents=_review_pay(form),
     )
+
+
+def _review_pay(form: QueryDict) -> int:
+    text = form.get("review_pay", "").strip()
+    if not text:
+        return 0
+    try:
+        return parse_money(text)
+    except ValueError:
+        raise InvalidInput("Enter the review pay as an amount such as 1.00.") from None
 
 
 @requester_view
@@ -150,6 +162,9 @@ def _detail_context(project: Project) -> dict[str, object]:
         "dpo": dpo_summary(project),
         "admitted": project.projectexpert_set.select_related("expert"),
         "pay_input": f"{project.pay_cents // 100}.{project.pay_cents % 100:02d}",
+        "review_pay_input": f"{project.review_pay_cents // 100}.{project.review_pay_cents % 100:02d}"
+        if project.review_pay_cents
+        else "",
         "pool": pool_report(
             project,
             eligible=sum(1 for _ in eligible_experts(project)),
