@@ -147,6 +147,10 @@ def project_new(request: HttpRequest) -> HttpResponse:
     return render(request, "assay/project_new.html", {"values": values})
 
 
+def _amount(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
 def _detail_context(project: Project) -> dict[str, object]:
     rate = hourly_rate_cents(project.pay_cents, project.estimated_minutes)
     return {
@@ -161,10 +165,8 @@ def _detail_context(project: Project) -> dict[str, object]:
         "progress": progress(project),
         "dpo": dpo_summary(project),
         "admitted": project.projectexpert_set.select_related("expert"),
-        "pay_input": f"{project.pay_cents // 100}.{project.pay_cents % 100:02d}",
-        "review_pay_input": f"{project.review_pay_cents // 100}.{project.review_pay_cents % 100:02d}"
-        if project.review_pay_cents
-        else "",
+        "pay_input": _amount(project.pay_cents),
+        "review_pay_input": _amount(project.review_pay_cents) if project.review_pay_cents else "",
         "pool": pool_report(
             project,
             eligible=sum(1 for _ in eligible_experts(project)),
