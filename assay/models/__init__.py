@@ -29,8 +29,8 @@ __all__ = [
     "ProjectExpert",
     "QualificationTest",
     "QualitySnapshot",
-    "Review",
     "Question",
+    "Review",
     "Skill",
     "User",
 ]
