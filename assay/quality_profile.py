@@ -13,6 +13,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from assay.actions.reviews import AuthorReview, pending_of_author, reviews_of_author
 from assay.domain import quality_profile as qp
 from assay.domain.pairwise import CHOICES
 from assay.models import Judgment, User
@@ -52,12 +53,21 @@ class Speed:
 
 @dataclass(frozen=True)
 class Reviews:
-    """There is no review stage yet: always empty, never made up."""
+    """How other experts' reviews of the expert's own submissions came out.
+
+    ``available`` is True once at least one of them was reviewed; ``accepted``
+    counts approvals (the name the API has always used).
+    """
 
     available: bool = False
     reviewed: int = 0
     accepted: int = 0
     rejected: int = 0
+    corrected: int = 0
+
+    @property
+    def summary(self) -> str:
+        return qp.describe_reviews(self.accepted, self.rejected, self.corrected)
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,9 @@ class QualityProfile:
     gold_items: list[GoldItem]
     eligibility: Eligibility
     explanations: dict[str, str]
+    # Each decided review of the expert's work with its reason and note; never the reviewer.
+    review_outcomes: list[AuthorReview] = field(default_factory=list)
+    reviews_pending: int = 0
 
 
 def _own(expert: User) -> list[Judgment]:
@@ -161,8 +174,22 @@ def _speed(judgments: list[Judgment], peers: list[float]) -> Speed:
     return Speed(len(judgments), mine, percentile, len(peers))
 
 
+def _reviews(outcomes: list[AuthorReview]) -> Reviews:
+    counts = Counter(o.outcome for o in outcomes)
+    return Reviews(
+        available=bool(outcomes),
+        reviewed=len(outcomes),
+        accepted=counts["approved"],
+        rejected=counts["rejected"],
+        corrected=counts["corrected"],
+    )
+
+
 def _metrics(
-    judgments: list[Judgment], others: dict[int, list[str]], peers: list[float]
+    judgments: list[Judgment],
+    others: dict[int, list[str]],
+    peers: list[float],
+    outcomes: list[AuthorReview],
 ) -> Metrics:
     gold = [j for j in judgments if _is_gold(j)]
     right = sum(1 for j in gold if j.choice == j.item.gold_answer)
@@ -171,6 +198,7 @@ def _metrics(
         gold=qp.rate(right, len(gold)),
         agreement=_agreement(judgments, others),
         speed=_speed(judgments, peers),
+        reviews=_reviews(outcomes),
     )
 
 
@@ -199,6 +227,7 @@ def profile_of(expert: User) -> QualityProfile:
     judgments = _own(expert)
     others = _others_by_item(expert) if judgments else {}
     times = _peer_times(expert) if judgments else {}
+    outcomes = reviews_of_author(expert) if judgments else []
     by_project: dict[int, list[Judgment]] = defaultdict(list)
     for judgment in judgments:
         by_project[judgment.project_id].append(judgment)
@@ -206,16 +235,23 @@ def profile_of(expert: User) -> QualityProfile:
         ProjectMetrics(
             project_id=project_id,
             name=own[0].project.name,
-            metrics=_metrics(own, others, _peer_medians(times, project_id)),
+            metrics=_metrics(
+                own,
+                others,
+                _peer_medians(times, project_id),
+                [o for o in outcomes if o.project_id == project_id],
+            ),
         )
         for project_id, own in sorted(
             by_project.items(), key=lambda pair: (pair[1][0].project.name, pair[0])
         )
     ]
     return QualityProfile(
-        overall=_metrics(judgments, others, _peer_medians(times, None)),
+        overall=_metrics(judgments, others, _peer_medians(times, None), outcomes),
         projects=projects,
         gold_items=[_gold_item(j) for j in reversed(judgments) if _is_gold(j)],
         eligibility=_eligibility(expert),
         explanations=qp.explanations(),
+        review_outcomes=outcomes,
+        reviews_pending=pending_of_author(expert) if judgments else 0,
     )

@@ -131,3 +131,17 @@ def test_allocation_settings_by_page(
     )
     bad = web(alice).post(f"/projects/{project.id}/allocation/", form | {"priority": "high"})
     assert bad.status_code == 400
+
+
+def test_reviewed_projects_cannot_publish_without_review_pay(
+    make_project: Callable[..., Project], alice: User, api: Callable[[User], Client]
+) -> None:
+    project = make_project(publish=False)
+    Project.objects.filter(id=project.id).update(review_rate=0.2)
+    refused = api(alice).post(f"/api/v1/projects/{project.id}/publish")
+    assert refused.json()["error"]["code"] == "cannot_publish"
+    assert "pay per review" in refused.json()["error"]["message"]
+    low = allocation(api(alice), project, review_rate=0.2, review_pay_cents=10)
+    assert low.json()["error"]["details"][0]["field"] == "review_pay_cents"
+    assert allocation(api(alice), project, review_rate=0.2, review_pay_cents=60).status_code == 200
+    assert api(alice).post(f"/api/v1/projects/{project.id}/publish").status_code == 200

@@ -80,6 +80,8 @@ def legal(make_project: Callable[..., Project], alice: User) -> Project:
         domain="law", min_skill_score=50, required_language="de", content_risks=("violence",)
     )
     project_actions.set_requirements(actor=alice, project=project, update=update)
+    # Law is sensitive: every submission is reviewed, and reviews must be paid.
+    Project.objects.filter(id=project.id).update(review_pay_cents=100)
     return project_actions.publish_project(actor=alice, project=project)
 
 

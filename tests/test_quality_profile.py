@@ -259,7 +259,13 @@ def test_a_new_expert_gets_an_empty_profile_without_errors(
         "percentile": None,
         "peers": 0,
     }
-    assert overall["reviews"] == {"available": False, "reviewed": 0, "accepted": 0, "rejected": 0}
+    assert overall["reviews"] == {
+        "available": False,
+        "reviewed": 0,
+        "accepted": 0,
+        "rejected": 0,
+        "corrected": 0,
+    }
     assert body["projects"] == []
     assert body["gold_items"] == []
     assert body["eligibility"] == {
@@ -285,7 +291,7 @@ def test_explanations_say_the_numbers_do_not_change_allocation(
         "speed",
     ]
     assert "none of these numbers changes what you are offered" in explanations["allocation"]
-    assert "no review stage yet" in explanations["reviews"]
+    assert "reason" in explanations["reviews"]
     html = web(erin).get("/quality/").content.decode()
     assert "none of these numbers changes what you are offered" in html
     assert "Wilson" in html

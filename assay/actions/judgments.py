@@ -11,6 +11,7 @@ from django.db.models import F
 from assay import clock
 from assay.actions.leases import active_lease
 from assay.actions.quality import after_judgment
+from assay.actions.reviews import sample_for_review
 from assay.actions.signals import flag_judgment
 from assay.domain.pairwise import judgment_problems
 from assay.errors import Conflict, InvalidInput
@@ -102,6 +103,7 @@ def _store(
         )
         Item.objects.filter(id=lease.item_id).update(judgment_count=F("judgment_count") + 1)
         after_judgment(judgment)
+        sample_for_review(judgment)
         _flag(judgment)
     return judgment, True
 

@@ -134,6 +134,13 @@ def publish_problems(project: Project) -> list[str]:
         problems.append("Write guidelines first.")
     if not project.items.exists():
         problems.append("Upload at least one item first.")
+    reviewed = project.review_rate > 0 or bool(project.domain and project.domain.sensitive)
+    review_floor = hourly_floor_pay(project.estimated_minutes)
+    if reviewed and project.review_pay_cents < review_floor:
+        problems.append(
+            f"Submissions here are reviewed by another expert; set the pay per review to at "
+            f"least {format_money(review_floor, project.currency)} (allocation settings)."
+        )
     rate = hourly_rate_cents(project.pay_cents, project.estimated_minutes)
     floor = settings.PAY_FLOOR_CENTS_PER_HOUR
     if rate < floor:
@@ -287,7 +294,8 @@ def _allocation_problems(project: Project, s: AllocationSettings) -> dict[str, s
         problems["review_rate"] = "the review rate is 0 to 1"
     # A review takes about as long as the task it checks, and is paid at least the floor.
     floor = hourly_floor_pay(project.estimated_minutes)
-    if s.review_rate > 0 and s.review_pay_cents < floor:
+    reviewed = s.review_rate > 0 or bool(project.domain and project.domain.sensitive)
+    if reviewed and s.review_pay_cents < floor:
         problems["review_pay_cents"] = f"reviews must pay at least {floor / 100:.2f}"
     return problems
 

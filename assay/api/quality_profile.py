@@ -40,6 +40,20 @@ class ReviewsOut(Schema):
     reviewed: int
     accepted: int
     rejected: int
+    corrected: int
+
+
+class ReviewOutcomeOut(Schema):
+    project_id: int
+    project_name: str
+    item_external_id: str
+    choice: str
+    outcome: str
+    reason_code: str
+    reason: str
+    note: str
+    corrected_choice: str
+    decided_at: dt.datetime
 
 
 class MetricsOut(Schema):
@@ -78,6 +92,8 @@ class QualityProfileOut(Schema):
     gold_items: list[GoldItemOut]
     eligibility: EligibilityOut
     explanations: dict[str, str]
+    review_outcomes: list[ReviewOutcomeOut]
+    reviews_pending: int
 
 
 @router.get("/me/quality", response=QualityProfileOut)

@@ -140,9 +140,22 @@ AGREEMENT = (
 )
 
 REVIEWS = (
-    "Assay has no review stage yet, so no reviewer has scored your work and there is "
-    "nothing to show here. When reviews arrive, their outcomes will appear in this place."
+    "Projects can send a share of submissions (every submission in a sensitive domain) to "
+    "a second expert, picked by a fixed rule from the submission's number, never by who "
+    "you are. The reviewer approves it, corrects the choice, or rejects it with a reason "
+    "from a published list and a note; each outcome is listed on this page with that "
+    "reason and note. You never see who reviewed you, and the reviewer never sees who you "
+    "are. Today a review outcome changes neither your pay nor what you are offered."
 )
+
+
+def describe_reviews(approved: int, rejected: int, corrected: int) -> str:
+    """'3 reviewed: 2 approved, 1 rejected, 0 corrected' or 'none yet'."""
+    total = approved + rejected + corrected
+    if total == 0:
+        return "none yet"
+    return f"{total} reviewed: {approved} approved, {rejected} rejected, {corrected} corrected"
+
 
 SPEED = (
     "Your time on a task runs from taking it to submitting it. We show the median (the "

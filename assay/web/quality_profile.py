@@ -50,7 +50,7 @@ def _rows(metrics: Metrics) -> list[tuple[str, str, str]]:
             f"{describe_rate(agreement.rate)}; left out: {agreement.no_consensus} without "
             f"a consensus, {agreement.too_few_others} with fewer than 2 other judgments",
         ),
-        ("reviews", "Review outcomes", "no review stage yet"),
+        ("reviews", "Review outcomes", metrics.reviews.summary),
         ("speed", "Time per task", _speed(metrics)),
     ]
 

@@ -136,6 +136,7 @@ def test_new_expert_qualifies_for_a_sensitive_project_and_gets_a_first_task(
         domain="law", min_skill_score=60, qualification_id=law_test.id
     )
     project = projects.set_requirements(actor=alice, project=project, update=requirements)
+    Project.objects.filter(id=project.id).update(review_pay_cents=100)  # law is reviewed
     project = projects.publish_project(actor=alice, project=project)
     evidence = tmp_path / "bar-licence.pdf"
     evidence.write_bytes(PDF)
