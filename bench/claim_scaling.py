@@ -41,6 +41,9 @@ def build(size: int, label: str):  # type: ignore[no-untyped-def]
         batch_size=5000,
     )
     project = projects.publish_project(actor=owner, project=project)
+    from assay.actions.imports import refresh_statistics
+
+    refresh_statistics()  # as the import action does after a large upload
     experts = [
         accounts.sign_up_expert(
             email=f"e{n}-{tag}@bench.test", password="bench-password-2026", name=f"E{n}"
@@ -73,6 +76,16 @@ def run(project, experts, rounds: int) -> tuple[list[float], list[float]]:  # ty
     return claims, submits
 
 
+def fresh_postgres(url: str) -> None:
+    """Start from an empty database so leftovers of earlier runs cannot skew the plans."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        c.execute(f'CREATE DATABASE "{name}"')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", type=int, default=1000)
@@ -81,6 +94,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="assay-bench-"))
+    if args.database_url.startswith("postgres"):
+        fresh_postgres(args.database_url)
     setup_django(args.database_url or f"sqlite:///{workdir}/bench.sqlite3")
     from django.conf import settings
     from django.db import connection

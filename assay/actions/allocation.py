@@ -49,15 +49,20 @@ def _rows(query: QuerySet[Item], *, lock: bool) -> list[choice.Candidate]:
     ]
 
 
-def candidates(expert: User, project: Project, *, lock: bool) -> list[choice.Candidate]:
-    """Gold, in-progress and fresh items the expert has not touched: a few of each.
+def candidates(
+    expert: User, project: Project, *, lock: bool, gold: bool = True
+) -> list[choice.Candidate]:
+    """Gold (when due), in-progress and fresh items the expert has not touched: a few of each.
 
-    Each query walks an index on (project, is_gold, reserved, id) and stops
-    after a few rows, so the cost does not grow with the project.
+    Each query walks the index on (project, is_gold, reserved, id) in its own
+    order and stops after a few rows, so the cost does not grow with the
+    project. (Ordering gold by id alone made SQLite scan the whole project.)
     """
     base = _untried(expert, project).annotate(needed=_needed(project))
     work = base.filter(is_gold=False)
-    found = _rows(base.filter(is_gold=True).order_by("id"), lock=lock)
+    found = []
+    if gold:  # the least-served gold first, which also spreads gold across experts
+        found = _rows(base.filter(is_gold=True).order_by("reserved", "id"), lock=lock)
     found += _rows(
         work.filter(reserved__gt=0, reserved__lt=F("needed")).order_by("-reserved", "id"),
         lock=lock,
@@ -82,7 +87,10 @@ def _claim_in(expert: User, policy: choice.ProjectPolicy, project: Project) -> L
         if current is not None and current.expires_at > now:
             return current
         expire_stale_leases(project, now)
-        found = candidates(expert, project, lock=True) or candidates(expert, project, lock=False)
+        due = choice.wants_gold(policy)
+        found = candidates(expert, project, lock=True, gold=due) or candidates(
+            expert, project, lock=False, gold=due
+        )
         by_id = {c.item_id: c for c in found}
         for item_id in choice.item_order(found, policy):
             if _take(by_id[item_id], project):

@@ -65,11 +65,12 @@ def place_in_pool(*, expert: User, project: Project) -> PoolMember:
         # Lock the project row so concurrent joins count admissions one at a time.
         Project.objects.select_for_update().filter(id=project.id).first()
         member = PoolMember.objects.filter(project=project, expert=expert).first()
-        cap = pool_capacity(project)
         if member is None:
             invited = ProjectExpert.objects.filter(project=project, expert=expert).exists()
             admitted = PoolMember.objects.filter(project=project, status=ADMITTED).count()
-            status = ADMITTED if invited or admitted < cap else WAITLISTED
+            # Below the minimum the remaining work need not be counted (it scans the project).
+            room = admitted < settings.POOL_MIN or admitted < pool_capacity(project)
+            status = ADMITTED if invited or room else WAITLISTED
             now = clock.now()
             member = PoolMember.objects.create(
                 project=project,
@@ -79,7 +80,7 @@ def place_in_pool(*, expert: User, project: Project) -> PoolMember:
                 admitted_at=now if status == ADMITTED else None,
             )
         elif member.status == WAITLISTED:
-            _admit_waiting(project, cap)
+            _admit_waiting(project, pool_capacity(project))
             member.refresh_from_db()
     return member
 
