@@ -63,7 +63,12 @@ def projects_open_to(expert: User) -> QuerySet[Project]:
 
 
 def access_project_for_expert(user: User, project_id: int) -> Project:
-    project = projects_open_to(user).filter(id=project_id).first()
+    project = (
+        projects_open_to(user)
+        .select_related("guidelines", "domain", "qualification")
+        .filter(id=project_id)
+        .first()
+    )
     if project is None or not user.is_expert:
         raise NotFound("No such project.", code="project_not_found")
     return project

@@ -18,12 +18,18 @@ os.environ.setdefault("ASSAY_DATA_DIR", tempfile.mkdtemp(prefix="assay-test-"))
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from assay.actions import accounts, projects
 from assay.actions.imports import import_items
 from assay.actions.taxonomy import install_domains
 from assay.actions.tokens import create_token
 from assay.models import Organization, Project, User
+
+# CI runs the same generated examples every time, so a failure there always reproduces.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 PASSWORD = "correct-horse-battery-staple"
 GUIDELINES = "# Guidelines\n\nPick the response a careful expert would give."

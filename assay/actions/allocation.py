@@ -21,7 +21,13 @@ from django.db.models.functions import Coalesce
 from assay import clock
 from assay.access import projects_open_to, require_expert
 from assay.actions import queue_reasons as reasons
-from assay.actions.leases import EmptyQueue, QueueIsEmpty, expire_stale_leases, lease_duration
+from assay.actions.leases import (
+    EmptyQueue,
+    QueueIsEmpty,
+    end_lease,
+    expire_stale_leases,
+    lease_duration,
+)
 from assay.actions.pools import place_in_pool, waitlist_position
 from assay.domain import allocation as choice
 from assay.eligibility import explain
@@ -78,6 +84,20 @@ def _take(item: choice.Candidate, project: Project) -> bool:
     return rows.update(reserved=F("reserved") + 1) == 1
 
 
+def _first_taken(
+    expert: User, policy: choice.ProjectPolicy, project: Project, *, lock: bool
+) -> int | None:
+    due = choice.wants_gold(policy)
+    found = candidates(expert, project, lock=lock, gold=due)
+    if not found and lock:
+        found = candidates(expert, project, lock=False, gold=due)
+    by_id = {c.item_id: c for c in found}
+    for item_id in choice.item_order(found, policy):
+        if _take(by_id[item_id], project):
+            return item_id
+    return None
+
+
 def _claim_in(expert: User, policy: choice.ProjectPolicy, project: Project) -> Lease | None:
     now = clock.now()
     with transaction.atomic():
@@ -86,22 +106,21 @@ def _claim_in(expert: User, policy: choice.ProjectPolicy, project: Project) -> L
         ).first()
         if current is not None and current.expires_at > now:
             return current
-        expire_stale_leases(project, now)
-        due = choice.wants_gold(policy)
-        found = candidates(expert, project, lock=True, gold=due) or candidates(
-            expert, project, lock=False, gold=due
+        if current is not None:  # the expert's own lease ran out: free its slot first
+            end_lease(current.id, current.item_id, Lease.State.EXPIRED, now)
+        item_id = _first_taken(expert, policy, project, lock=True)
+        # Only when nothing is free are stale leases of others worth reclaiming.
+        if item_id is None and expire_stale_leases(project, now):
+            item_id = _first_taken(expert, policy, project, lock=False)
+        if item_id is None:
+            return None
+        return Lease.objects.create(
+            item_id=item_id,
+            project=project,
+            expert=expert,
+            created_at=now,
+            expires_at=now + lease_duration(project),
         )
-        by_id = {c.item_id: c for c in found}
-        for item_id in choice.item_order(found, policy):
-            if _take(by_id[item_id], project):
-                return Lease.objects.create(
-                    item_id=item_id,
-                    project=project,
-                    expert=expert,
-                    created_at=now,
-                    expires_at=now + lease_duration(project),
-                )
-    return None
 
 
 def policy_for(expert: User, project: Project, now: dt.datetime) -> choice.ProjectPolicy:

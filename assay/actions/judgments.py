@@ -65,13 +65,10 @@ def _store(
     expert: User, lease_id: int, choice: str, strength: int | None, rationale: str, key: str
 ) -> tuple[Judgment, bool]:
     with transaction.atomic():
-        earlier = _replay(expert, key, lease_id)
-        if earlier is not None:
-            return earlier, False
         try:
             lease = active_lease(expert, lease_id)
         except Conflict:
-            # A twin request may have committed since the check above.
+            # A repeat of a stored submission, or a twin request that committed first.
             earlier = _replay(expert, key, lease_id)
             if earlier is not None:
                 return earlier, False
@@ -86,14 +83,15 @@ def _store(
                 return earlier, False
             raise Conflict("This task is no longer yours.", code="lease_expired")
         project = lease.project
-        if project.guidelines_id is None:
+        guidelines = project.guidelines
+        if guidelines is None:
             raise Conflict("This project has no guidelines.", code="no_guidelines")
         judgment = Judgment.objects.create(
             lease=lease,
-            item_id=lease.item_id,
+            item=lease.item,
             project=project,
             expert=expert,
-            guidelines_id=project.guidelines_id,
+            guidelines=guidelines,
             choice=choice,
             strength=strength,
             rationale=rationale,

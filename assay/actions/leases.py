@@ -47,7 +47,7 @@ def lease_duration(project: Project) -> dt.timedelta:
     )
 
 
-def _end(lease_id: int, item_id: int, state: str, now: dt.datetime) -> bool:
+def end_lease(lease_id: int, item_id: int, state: str, now: dt.datetime) -> bool:
     """Close an active lease and free its slot; False if it was not active."""
     changed = Lease.objects.filter(id=lease_id, state=Lease.State.ACTIVE).update(
         state=state, closed_at=now
@@ -62,12 +62,16 @@ def expire_stale_leases(project: Project, now: dt.datetime) -> int:
     stale = Lease.objects.filter(project=project, state=Lease.State.ACTIVE, expires_at__lte=now)
     ended = 0
     for lease_id, item_id in stale.values_list("id", "item_id")[:STALE_BATCH]:
-        ended += _end(lease_id, item_id, Lease.State.EXPIRED, now)
+        ended += end_lease(lease_id, item_id, Lease.State.EXPIRED, now)
     return ended
 
 
 def active_lease(expert: User, lease_id: int) -> Lease:
-    lease = Lease.objects.select_related("project").filter(id=lease_id, expert=expert).first()
+    lease = (
+        Lease.objects.select_related("project__guidelines", "item")
+        .filter(id=lease_id, expert=expert)
+        .first()
+    )
     now = clock.now()
     if lease is None:
         raise NotFound("You hold no such task.", code="lease_not_found")
@@ -96,5 +100,5 @@ def return_lease(*, expert: User, lease_id: int) -> None:
     """Hand a task back, with no penalty; it is not served to this expert again."""
     with transaction.atomic():
         lease = active_lease(expert, lease_id)
-        if not _end(lease.id, lease.item_id, Lease.State.RELEASED, clock.now()):
+        if not end_lease(lease.id, lease.item_id, Lease.State.RELEASED, clock.now()):
             raise Conflict("This task is no longer yours.", code="lease_expired")

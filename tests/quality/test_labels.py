@@ -88,9 +88,9 @@ def test_results_do_not_depend_on_how_items_workers_and_rows_are_numbered(
     for method in (majority_vote, dawid_skene, one_coin):
         before = method(data=data).truth.posterior  # type: ignore[operator]
         after = method(data=shuffled).truth.posterior  # type: ignore[operator]
-        np.testing.assert_allclose(after[item_map], before, atol=1e-6)
+        np.testing.assert_allclose(after[item_map], before, atol=1e-4)
     ds_before, ds_after = dawid_skene(data=data), dawid_skene(data=shuffled)
-    np.testing.assert_allclose(ds_after.confusion[worker_map], ds_before.confusion, atol=1e-6)
+    np.testing.assert_allclose(ds_after.confusion[worker_map], ds_before.confusion, atol=1e-4)
 
 
 @settings(max_examples=40, deadline=None)
