@@ -11,6 +11,7 @@ from assay.api.credentials import router as credentials_router
 from assay.api.experts import router as experts_router
 from assay.api.flags import router as flags_router
 from assay.api.notifications import router as notifications_router
+from assay.api.project_settings import router as project_settings_router
 from assay.api.projects import router as projects_router
 from assay.api.public_profiles import router as public_profiles_router
 from assay.api.qualification import router as qualification_router
@@ -73,6 +74,7 @@ def not_found(request: HttpRequest, path: str) -> HttpResponse:
 
 
 api.add_router("/projects", projects_router)
+api.add_router("/projects", project_settings_router)
 api.add_router("/tasks", tasks_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/credentials", credentials_router)
