@@ -14,11 +14,15 @@ from assay.errors import NotFound, WrongRole
 from assay.models import (
     Answer,
     Attempt,
+    Credential,
+    Evidence,
+    Flag,
     Item,
     Lease,
     Organization,
     Project,
     QualificationTest,
+    Review,
     User,
 )
 
@@ -147,3 +151,52 @@ def access_item(project: Project, external_id: str) -> Item:
     if item is None:
         raise NotFound("No such item in this project.", code="item_not_found")
     return item
+
+
+def require_operator(user: User) -> None:
+    if not user.is_staff:
+        raise WrongRole("Only operators can review credentials.", code="not_operator")
+
+
+def access_credential_for_operator(operator: User, credential_id: int) -> Credential:
+    require_operator(operator)
+    credential = (
+        Credential.objects.select_related("domain", "expert__expert_profile", "decided_by")
+        .filter(id=credential_id)
+        .first()
+    )
+    if credential is None:
+        raise NotFound("No such credential.", code="credential_not_found")
+    return credential
+
+
+def access_evidence(user: User, credential_id: int, evidence_id: int) -> Evidence:
+    """The evidence file, for its owner or an operator; anyone else is told it does not exist."""
+    evidence = (
+        Evidence.objects.select_related("credential")
+        .filter(id=evidence_id, credential_id=credential_id)
+        .first()
+    )
+    if evidence is None or not (user.is_staff or evidence.credential.expert_id == user.id):
+        raise NotFound("No such evidence file.", code="evidence_not_found")
+    return evidence
+
+
+def access_review_for_reviewer(reviewer: User, review_id: int) -> Review:
+    """The review with its submission and item, only for the expert who was leased it."""
+    review = (
+        Review.objects.select_related("judgment__item", "judgment__guidelines", "project")
+        .filter(id=review_id, reviewer=reviewer)
+        .first()
+    )
+    if review is None:
+        raise NotFound("You hold no such review.", code="review_not_found")
+    return review
+
+
+def flag_of(project: Project, flag_id: int) -> Flag:
+    """A flag of a project the caller already accessed through a permission check."""
+    flag = Flag.objects.filter(project=project, id=flag_id).first()
+    if flag is None:
+        raise NotFound("No such flag in this project.", code="flag_not_found")
+    return flag

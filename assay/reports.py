@@ -9,12 +9,12 @@ from dataclasses import asdict, dataclass
 from itertools import groupby, islice
 from typing import Any
 
-from django.db.models import Count, F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q
 
 from assay import clock
 from assay.domain.pairwise import majority
 from assay.models import Item, Judgment, Lease, Project
+from assay.models.work import effective_overlap
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Progress:
 
 def progress(project: Project) -> Progress:
     now = clock.now()
-    needed = Coalesce(F("target_overlap"), Value(project.overlap))
+    needed = effective_overlap(project.overlap)
     counts = (
         Item.objects.filter(project=project, is_gold=False)
         .annotate(needed=needed)
@@ -103,7 +103,7 @@ class DpoSummary:
 def _completed_votes(project: Project) -> Iterator[tuple[int, list[str]]]:
     votes = (
         Judgment.objects.filter(project=project, item__is_gold=False)
-        .annotate(needed=Coalesce(F("item__target_overlap"), Value(project.overlap)))
+        .annotate(needed=effective_overlap(project.overlap, "item__"))
         .filter(item__judgment_count__gte=F("needed"))
         .order_by("item_id", "id")
         .values_list("item_id", "choice")
@@ -122,7 +122,7 @@ def dpo_summary(project: Project) -> DpoSummary:
     incomplete = Item.objects.filter(
         project=project,
         is_gold=False,
-        judgment_count__lt=Coalesce(F("target_overlap"), Value(project.overlap)),
+        judgment_count__lt=effective_overlap(project.overlap),
     ).count()
     return DpoSummary(pairs=pairs, tied=tied, incomplete=incomplete)
 

@@ -14,6 +14,7 @@ from assay.domain.eligibility import Unmet
 from assay.domain.pay import hourly_rate_cents
 from assay.eligibility import explain
 from assay.models import Item, Lease, PoolMember, Project, User
+from assay.models.work import effective_overlap
 
 COUNT_CAP = 100
 
@@ -31,14 +32,15 @@ class ProjectState:
 
 
 def _open_items(expert: User, project: Project) -> int:
-    items = Item.objects.filter(project=project, reserved__lt=project.overlap)
+    items = Item.objects.filter(project=project, reserved__lt=effective_overlap(project.overlap))
     return items.exclude(leases__expert=expert)[: COUNT_CAP + 1].count()
 
 
 def _nothing_now(expert: User, project: Project) -> ProjectState:
-    untouched = Item.objects.filter(project=project, judgment_count__lt=project.overlap).exclude(
-        leases__expert=expert
+    open_items = Item.objects.filter(
+        project=project, judgment_count__lt=effective_overlap(project.overlap)
     )
+    untouched = open_items.exclude(leases__expert=expert)
     if not untouched.exists():
         return ProjectState(project, "nothing_now", "You have judged or returned every open item.")
     retry = Lease.objects.filter(

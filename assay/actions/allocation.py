@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from assay import clock
@@ -32,12 +32,13 @@ from assay.actions.pools import place_in_pool, waitlist_position
 from assay.domain import allocation as choice
 from assay.eligibility import explain
 from assay.models import Item, Judgment, Lease, PoolMember, Project, User
+from assay.models.work import effective_overlap
 
 PER_KIND = 10
 
 
 def _needed(project: Project) -> Coalesce:
-    return Coalesce(F("target_overlap"), Value(project.overlap))
+    return effective_overlap(project.overlap)
 
 
 def _untried(expert: User, project: Project) -> QuerySet[Item]:

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from assay import clock
-from assay.access import require_expert
+from assay.access import require_expert, require_operator
 from assay.domain import credentials as rules
 from assay.domain.taxonomy import CREDENTIAL_KINDS, DECLINE_REASONS
 from assay.errors import (
@@ -29,7 +29,6 @@ from assay.errors import (
     InvalidInput,
     NotFound,
     PayloadTooLarge,
-    WrongRole,
     raise_for_fields,
 )
 from assay.models import Credential, Domain, Evidence, Notification, User
@@ -45,11 +44,6 @@ class CredentialFields:
     expires_on: dt.date | None
 
 
-def require_operator(user: User) -> None:
-    if not user.is_staff:
-        raise WrongRole("Only operators can review credentials.", code="not_operator")
-
-
 def credentials_of(user: User) -> QuerySet[Credential]:
     return Credential.objects.filter(expert=user).select_related("domain")
 
@@ -59,30 +53,6 @@ def pending_credentials(operator: User) -> QuerySet[Credential]:
     return Credential.objects.filter(status=Credential.Status.PENDING).select_related(
         "domain", "expert__expert_profile"
     )
-
-
-def access_credential_for_operator(operator: User, credential_id: int) -> Credential:
-    require_operator(operator)
-    credential = (
-        Credential.objects.select_related("domain", "expert__expert_profile", "decided_by")
-        .filter(id=credential_id)
-        .first()
-    )
-    if credential is None:
-        raise NotFound("No such credential.", code="credential_not_found")
-    return credential
-
-
-def access_evidence(user: User, credential_id: int, evidence_id: int) -> Evidence:
-    """The evidence file, for its owner or an operator; anyone else is told it does not exist."""
-    evidence = (
-        Evidence.objects.select_related("credential")
-        .filter(id=evidence_id, credential_id=credential_id)
-        .first()
-    )
-    if evidence is None or not (user.is_staff or evidence.credential.expert_id == user.id):
-        raise NotFound("No such evidence file.", code="evidence_not_found")
-    return evidence
 
 
 def evidence_path(evidence: Evidence) -> Path:

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, Sum
 
 from assay import clock
 from assay.domain.pools import capacity, work_hours
 from assay.models import Item, Lease, PoolMember, Project, ProjectExpert, User
+from assay.models.work import effective_overlap
 
 ADMITTED = PoolMember.Status.ADMITTED
 WAITLISTED = PoolMember.Status.WAITLISTED
@@ -26,7 +26,7 @@ WAITLISTED = PoolMember.Status.WAITLISTED
 
 def remaining_judgments(project: Project) -> int:
     """Judgments still wanted, gold left out, each item at its own target overlap."""
-    needed = Coalesce(F("target_overlap"), Value(project.overlap))
+    needed = effective_overlap(project.overlap)
     totals = (
         Item.objects.filter(project=project, is_gold=False)
         .annotate(needed=needed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, F, Min
+from django.db.models.functions import Coalesce
 
 from assay.actions.leases import EmptyQueue
 from assay.domain.allocation import fair_share_exceeded
@@ -117,7 +118,9 @@ def why_empty(
     if not working:
         return _combined(blocked)
     open_items = Item.objects.filter(
-        project__in=working, judgment_count__lt=F("project__overlap"), is_gold=False
+        project__in=working,
+        judgment_count__lt=Coalesce(F("target_overlap"), F("project__overlap")),
+        is_gold=False,
     )
     untouched = open_items.exclude(leases__expert=expert)
     if not untouched.exists():

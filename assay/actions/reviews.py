@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from assay import clock
-from assay.access import require_expert
+from assay.access import access_review_for_reviewer, require_expert
 from assay.actions.leases import lease_duration
 from assay.domain import reviews as rules
 from assay.eligibility import explain
@@ -97,18 +97,6 @@ def claim_review(*, reviewer: User, project: Project) -> Review:
             if _take(review_id, reviewer, project, now):
                 return Review.objects.get(id=review_id)
     raise NotFound("No submission in this project is waiting for review.", code="no_reviews")
-
-
-def access_review_for_reviewer(reviewer: User, review_id: int) -> Review:
-    """The review with its submission and item, only for the expert who was leased it."""
-    review = (
-        Review.objects.select_related("judgment__item", "judgment__guidelines", "project")
-        .filter(id=review_id, reviewer=reviewer)
-        .first()
-    )
-    if review is None:
-        raise NotFound("You hold no such review.", code="review_not_found")
-    return review
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from django.db.models import F, QuerySet
 from assay import clock
 from assay.access import access_project_for_requester
 from assay.domain.signals import DUPLICATE_MIN_WORDS, normalize, signals
-from assay.errors import Conflict, InvalidInput, NotFound
+from assay.errors import Conflict, InvalidInput
 from assay.models import Flag, Item, Judgment, Project, User
 
 RECENT = 1000
@@ -75,14 +75,6 @@ def project_flags(project: Project) -> QuerySet[Flag]:
         .select_related("judgment__item", "judgment__expert__expert_profile", "resolved_by")
         .order_by(F("resolved_at").desc(nulls_first=True), "-created_at", "-id")
     )
-
-
-def flag_of(project: Project, flag_id: int) -> Flag:
-    """A flag of a project the caller already accessed through a permission check."""
-    flag = Flag.objects.filter(project=project, id=flag_id).first()
-    if flag is None:
-        raise NotFound("No such flag in this project.", code="flag_not_found")
-    return flag
 
 
 def resolve_flag(*, actor: User, flag: Flag, resolution: str) -> Flag:

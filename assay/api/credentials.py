@@ -10,7 +10,7 @@ from ninja.files import UploadedFile
 from pydantic import field_validator
 
 from assay import clock
-from assay.access import require_expert
+from assay.access import access_credential_for_operator, access_evidence, require_expert
 from assay.actions import credentials as actions
 from assay.api.auth import actor
 from assay.domain.credentials import is_current
@@ -152,7 +152,7 @@ def review_queue(request: HttpRequest) -> list[ReviewOut]:
 
 @router.get("/{credential_id}/evidence/{evidence_id}", response={200: None})
 def download_evidence(request: HttpRequest, credential_id: int, evidence_id: int) -> FileResponse:
-    evidence = actions.access_evidence(actor(request), credential_id, evidence_id)
+    evidence = access_evidence(actor(request), credential_id, evidence_id)
     return evidence_response(evidence)
 
 
@@ -179,4 +179,4 @@ def decide(request: HttpRequest, credential_id: int, payload: DecisionIn) -> Rev
         note=payload.note,
         verified_until=payload.verified_until,
     )
-    return review_out(actions.access_credential_for_operator(actor(request), credential.id))
+    return review_out(access_credential_for_operator(actor(request), credential.id))

@@ -7,8 +7,8 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from assay.access import access_project_for_requester
-from assay.actions.signals import flag_of, project_flags, resolve_flag
+from assay.access import access_project_for_requester, flag_of
+from assay.actions.signals import project_flags, resolve_flag
 from assay.api.auth import actor
 from assay.models import ExpertProfile, Flag
 

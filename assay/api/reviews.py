@@ -10,8 +10,8 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from assay.access import access_project_for_expert
-from assay.actions.reviews import access_review_for_reviewer, claim_review, decide_review
+from assay.access import access_project_for_expert, access_review_for_reviewer
+from assay.actions.reviews import claim_review, decide_review
 from assay.api.auth import actor
 from assay.domain.reviews import REASONS
 from assay.models import Review

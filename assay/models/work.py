@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 
 from assay.models.accounts import User
 from assay.models.projects import GuidelineVersion, Project
+
+
+def effective_overlap(project_overlap: int, path: str = "") -> Coalesce:
+    """The judgments an item wants: its own target overlap if set, else the project's.
+
+    ``path`` reaches the item from another model, for example ``"item__"``.
+    """
+    return Coalesce(F(f"{path}target_overlap"), Value(project_overlap))
 
 
 class Item(models.Model):

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assay import clock
+from assay.access import access_credential_for_operator, access_evidence
 from assay.actions import alerts
 from assay.actions import credentials as actions
 from assay.api.credentials import evidence_response
@@ -99,7 +100,7 @@ def credential_list(request: HttpRequest) -> HttpResponse:
 
 @member_view
 def evidence_download(request: HttpRequest, credential_id: int, evidence_id: int) -> FileResponse:
-    evidence = actions.access_evidence(current_user(request), credential_id, evidence_id)
+    evidence = access_evidence(current_user(request), credential_id, evidence_id)
     return evidence_response(evidence)
 
 
@@ -135,7 +136,7 @@ def _decide(request: HttpRequest, credential_id: int) -> None:
 @member_view
 def review(request: HttpRequest, credential_id: int) -> HttpResponse:
     user = current_user(request)
-    credential = actions.access_credential_for_operator(user, credential_id)
+    credential = access_credential_for_operator(user, credential_id)
     if request.method == "POST":
         try:
             _decide(request, credential_id)

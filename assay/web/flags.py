@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from assay.access import access_project_for_requester
-from assay.actions.signals import flag_of, project_flags, resolve_flag
+from assay.access import access_project_for_requester, flag_of
+from assay.actions.signals import project_flags, resolve_flag
 from assay.errors import AssayError
 from assay.models import Project
 from assay.web.util import current_user, member_view

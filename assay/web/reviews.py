@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from assay.access import access_project_for_expert
-from assay.actions.reviews import access_review_for_reviewer, claim_review, decide_review
+from assay.access import access_project_for_expert, access_review_for_reviewer
+from assay.actions.reviews import claim_review, decide_review
 from assay.domain.pay import format_money
 from assay.domain.reviews import MAX_NOTE_CHARS, REASONS
 from assay.errors import AssayError, InvalidInput
