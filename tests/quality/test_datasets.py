@@ -54,6 +54,7 @@ def test_active_crowd_toolkit() -> None:
     assert label_accuracy("act_WS_AMT", "onecoin") >= 0.85
     assert label_accuracy("act_CF", "onecoin") >= 0.87
     assert label_accuracy("act_MS", "onecoin") >= 0.78
+    assert label_accuracy("act_MS", "ds") >= 0.78
     assert label_accuracy("act_ZC_in", "onecoin") >= 0.78
 
 

@@ -158,6 +158,27 @@ def test_gold_items_are_clamped_and_anchor_the_workers() -> None:
         dawid_skene(data=data, gold=([99], [0]))
 
 
+def test_shrinkage_toward_one_coin_helps_sparse_workers_on_many_classes() -> None:
+    # 10 classes, ~70 answers per worker: about 7 per confusion row of 10 cells.
+    gain = []
+    for seed in range(3):
+        crowd = synthetic_crowd(n_items=700, n_workers=40, per_item=4, n_classes=10, seed=seed)
+        shrunk = dawid_skene(data=crowd.data).truth.labels
+        textbook = dawid_skene(data=crowd.data, shrinkage=0).truth.labels
+        gain.append(np.mean(shrunk == crowd.truth) - np.mean(textbook == crowd.truth))
+    assert np.mean(gain) > 0.005
+
+
+def test_shrinkage_zero_is_the_textbook_model_and_negative_is_refused() -> None:
+    data = judgments(items=[0, 0, 1, 1], workers=[0, 1, 0, 1], labels=[0, 0, 1, 0])
+    result = dawid_skene(data=data, shrinkage=0, smoothing=0.5)
+    np.testing.assert_allclose(result.confusion.sum(axis=2), 1.0)
+    # worker 1 always answered 0, so every row of its matrix favours 0
+    assert result.confusion[1, :, 0].min() > result.confusion[1, :, 1].max()
+    with pytest.raises(ValueError, match="shrinkage"):
+        dawid_skene(data=data, shrinkage=-1)
+
+
 def test_few_judgments_mean_wide_uncertainty() -> None:
     items = np.r_[np.arange(100), np.arange(3)]
     workers = np.r_[np.zeros(100, np.intp), np.ones(3, np.intp)]
