@@ -202,19 +202,50 @@ class CrowdBTResult:
     converged: bool
 
 
-def _truthful(log_strength: FloatArray, reliability: FloatArray, rows: Rows) -> FloatArray:
-    """E-step: P(judge reported the true order | scores, reliability) for each row."""
-    model = sigmoid(log_strength[rows.winners] - log_strength[rows.losers])
-    eta = reliability[rows.workers]
+def _truthful_given(model: FloatArray, eta: FloatArray) -> FloatArray:
+    """P(the judge reported the true order), from the model's P(the row's winner is
+    better) and the judge's reliability."""
     honest = eta * model
     posterior: FloatArray = honest / (honest + (1.0 - eta) * (1.0 - model))
     return posterior
+
+
+def _truthful(log_strength: FloatArray, reliability: FloatArray, rows: Rows) -> FloatArray:
+    """E-step: P(judge reported the true order | scores, reliability) for each row."""
+    model = sigmoid(log_strength[rows.winners] - log_strength[rows.losers])
+    return _truthful_given(model, reliability[rows.workers])
 
 
 def _verdicts(scores: FloatArray, data: Comparisons) -> tuple[IntArray, FloatArray]:
     left_wins = win_probability(scores=scores, left=data.left, right=data.right)
     preferred = np.where(left_wins > 0.5, 0, np.where(left_wins < 0.5, 1, -1)).astype(np.intp)
     return preferred, np.maximum(left_wins, 1.0 - left_wins)
+
+
+@dataclass(frozen=True)
+class _Matches:
+    """Judgments grouped by ordered (winner, loser) pair, for the M-step's score update.
+
+    Crowd-BT's E-step needs each judgment (its judge's reliability), but the score
+    update only needs the expected wins summed per ordered pair. Fifteen items have
+    at most 210 such pairs however many judgments there are, so the Newton steps work
+    on the pairs and only the E-step touches every row.
+    """
+
+    kept: Rows  # the rows with a positive weight
+    pair_of: IntArray  # each kept row's pair
+    pairs: Rows  # each pair once, winner first
+    both: Rows  # each pair as given, then reversed
+
+
+def _matches(rows: Rows, n_items: int) -> _Matches:
+    positive = rows.weight > 0
+    kept = Rows(*(np.compress(positive, getattr(rows, f)) for f in Rows.__dataclass_fields__))
+    codes, pair_of = np.unique(kept.winners * n_items + kept.losers, return_inverse=True)
+    winners, losers = codes // n_items, codes % n_items
+    none = np.zeros(len(codes), dtype=np.intp)
+    pairs = Rows(winners, losers, tally(pair_of, kept.weight, len(codes)), none, none)
+    return _Matches(kept, pair_of.astype(np.intp), pairs, flipped(pairs))
 
 
 def _crowd_bt_em(
@@ -226,16 +257,22 @@ def _crowd_bt_em(
     max_iter: int,
 ) -> tuple[FloatArray, FloatArray, int, bool]:
     """Alternate the E-step (who was truthful) with reliability and score updates."""
-    both = flipped(rows)
+    match = _matches(rows, data.n_items)
     a, b = beta_prior
-    scores, _, _ = fit(np.zeros(data.n_items), rows, rows.weight, prior, 1e-6, 100)
+    scores, _, _ = fit(np.zeros(data.n_items), match.pairs, match.pairs.weight, prior, 1e-6, 100)
     reliability = np.full(data.n_workers, a / (a + b))
-    judged = tally(rows.workers, rows.weight, data.n_workers)
+    judged = tally(match.kept.workers, match.kept.weight, data.n_workers)
+    n_pairs = len(match.pairs.weight)
     for iteration in range(1, max_iter + 1):
-        honest = rows.weight * _truthful(scores, reliability, rows)
-        agreed = tally(rows.workers, honest, data.n_workers)
+        model = sigmoid(scores[match.pairs.winners] - scores[match.pairs.losers])
+        honest = match.kept.weight * _truthful_given(
+            model.take(match.pair_of), reliability.take(match.kept.workers)
+        )
+        agreed = tally(match.kept.workers, honest, data.n_workers)
         updated_reliability = (agreed + a) / (judged + a + b)
-        updated = newton_step(scores, both, np.concatenate([honest, rows.weight - honest]), prior)
+        expected = tally(match.pair_of, honest, n_pairs)
+        weight = np.concatenate([expected, match.pairs.weight - expected])
+        updated = newton_step(scores, match.both, weight, prior)
         change = max(
             np.max(np.abs(updated - scores)), np.max(np.abs(updated_reliability - reliability))
         )
