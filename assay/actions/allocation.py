@@ -15,108 +15,131 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 
 from assay import clock
 from assay.access import projects_open_to, require_expert
 from assay.actions import queue_reasons as reasons
 from assay.actions.leases import (
+    Columns,
     EmptyQueue,
     QueueIsEmpty,
+    db_time,
     end_lease,
     expire_stale_leases,
     lease_duration,
+    run_sql,
 )
 from assay.actions.pools import place_in_pool, waitlist_position
 from assay.domain import allocation as choice
 from assay.eligibility import explain
 from assay.models import Item, Judgment, Lease, PoolMember, Project, User
-from assay.models.work import effective_overlap
 
 PER_KIND = 10
+ITEM, LEASE = Item._meta.db_table, Lease._meta.db_table
+ACTIVE = Lease.State.ACTIVE.value
+
+# The three kinds of candidate, each walking the (project, is_gold, reserved, id) index in
+# its own order and stopping after a few rows, so the cost does not grow with the project.
+# (Ordering gold by id alone made SQLite scan the whole project.) Parameters: project,
+# project overlap, expert. The table names come from the models, not from input.
+_KIND = (
+    f"SELECT i.id, i.reserved, COALESCE(i.target_overlap, %s) AS needed, i.is_gold "  # noqa: S608
+    f"FROM {ITEM} i WHERE i.project_id = %s AND {{where}} AND NOT EXISTS "
+    f"(SELECT 1 FROM {LEASE} l WHERE l.item_id = i.id AND l.expert_id = %s) "
+    f"ORDER BY {{order}} LIMIT {PER_KIND}"
+)
+_GOLD = _KIND.format(where="i.is_gold", order="i.reserved, i.id")
+_STARTED = _KIND.format(
+    where="NOT i.is_gold AND i.reserved > 0 AND i.reserved < COALESCE(i.target_overlap, %s)",
+    order="i.reserved DESC, i.id",
+)
+_FRESH = _KIND.format(
+    where="NOT i.is_gold AND i.reserved = 0 AND COALESCE(i.target_overlap, %s) > 0",
+    order="i.id",
+)
+_SKIP_LOCKED = " FOR UPDATE OF i SKIP LOCKED"
+_TAKE = (
+    f"UPDATE {ITEM} SET reserved = reserved + 1 WHERE id = %s {{check}} "  # noqa: S608
+    "RETURNING id, prompt, response_a, response_b"
+)
+_TAKE_GOLD = _TAKE.format(check="")
+_TAKE_WORK = _TAKE.format(check="AND reserved < COALESCE(target_overlap, %s)")
+_CURRENT = (
+    f"SELECT id, item_id, expires_at > %s FROM {LEASE} "  # noqa: S608
+    "WHERE expert_id = %s AND project_id = %s AND state = %s"
+)
+_TAKEN = Columns(Item, "i", only=("id", "prompt", "response_a", "response_b"))
 
 
-def _needed(project: Project) -> Coalesce:
-    return effective_overlap(project.overlap)
-
-
-def _untried(expert: User, project: Project) -> QuerySet[Item]:
-    return Item.objects.filter(project=project).exclude(leases__expert=expert)
-
-
-def _rows(query: QuerySet[Item], *, lock: bool) -> list[choice.Candidate]:
-    if lock and connection.vendor == "postgresql":
-        query = query.select_for_update(skip_locked=True, of=("self",))
-    # "needed" is the annotation made in ``candidates``; the type plugin cannot see it.
-    rows = query.values_list("id", "reserved", "needed", "is_gold")  # type: ignore[misc]
-    return [
-        choice.Candidate(item_id=i, reserved=r, needed=n, is_gold=g)
-        for i, r, n, g in rows[:PER_KIND]
-    ]
+def _candidates_sql(*, lock: bool, gold: bool) -> str:
+    """One statement for every kind wanted; on PostgreSQL each kind skips rows that
+    concurrent claimers hold (locking is not allowed in a UNION, but is in a CTE)."""
+    lock_sql = _SKIP_LOCKED if lock and connection.vendor == "postgresql" else ""
+    kinds = ([_GOLD] if gold else []) + [_STARTED, _FRESH]
+    names = [f"k{n}" for n in range(len(kinds))]
+    ctes = ", ".join(f"{name} AS ({sql}{lock_sql})" for name, sql in zip(names, kinds, strict=True))
+    union = " UNION ALL ".join(f"SELECT * FROM {name}" for name in names)  # noqa: S608
+    return f"WITH {ctes} {union}"
 
 
 def candidates(
     expert: User, project: Project, *, lock: bool, gold: bool = True
 ) -> list[choice.Candidate]:
-    """Gold (when due), in-progress and fresh items the expert has not touched: a few of each.
-
-    Each query walks the index on (project, is_gold, reserved, id) in its own
-    order and stops after a few rows, so the cost does not grow with the
-    project. (Ordering gold by id alone made SQLite scan the whole project.)
-    """
-    base = _untried(expert, project).annotate(needed=_needed(project))
-    work = base.filter(is_gold=False)
-    found = []
-    if gold:  # the least-served gold first, which also spreads gold across experts
-        found = _rows(base.filter(is_gold=True).order_by("reserved", "id"), lock=lock)
-    found += _rows(
-        work.filter(reserved__gt=0, reserved__lt=F("needed")).order_by("-reserved", "id"),
-        lock=lock,
-    )
-    found += _rows(work.filter(reserved=0, needed__gt=0).order_by("id"), lock=lock)
-    return found
+    """Gold (when due), in-progress and fresh items the expert has not touched: a few of each."""
+    params: list[object] = []
+    if gold:
+        params += [project.overlap, project.id, expert.id]
+    params += [project.overlap, project.id, project.overlap, expert.id]
+    params += [project.overlap, project.id, project.overlap, expert.id]
+    rows = run_sql(_candidates_sql(lock=lock, gold=gold), params)
+    return [
+        choice.Candidate(item_id=i, reserved=r, needed=n, is_gold=bool(g)) for i, r, n, g in rows
+    ]
 
 
-def _take(item: choice.Candidate, project: Project) -> bool:
-    rows = Item.objects.filter(id=item.item_id)
-    if not item.is_gold:
-        rows = rows.filter(reserved__lt=_needed(project))
-    return rows.update(reserved=F("reserved") + 1) == 1
+def _take(item: choice.Candidate, project: Project) -> Item | None:
+    """Reserve one slot of the item if it has one left (exactly one row changes), with the
+    text the task shows."""
+    if item.is_gold:
+        rows = run_sql(_TAKE_GOLD, [item.item_id])
+    else:
+        rows = run_sql(_TAKE_WORK, [item.item_id, project.overlap])
+    return _TAKEN.build(rows[0]) if rows else None
 
 
 def _first_taken(
     expert: User, policy: choice.ProjectPolicy, project: Project, *, lock: bool
-) -> int | None:
+) -> Item | None:
     due = choice.wants_gold(policy)
     found = candidates(expert, project, lock=lock, gold=due)
     if not found and lock:
         found = candidates(expert, project, lock=False, gold=due)
     by_id = {c.item_id: c for c in found}
     for item_id in choice.item_order(found, policy):
-        if _take(by_id[item_id], project):
-            return item_id
+        taken = _take(by_id[item_id], project)
+        if taken is not None:
+            return taken
     return None
 
 
 def _claim_in(expert: User, policy: choice.ProjectPolicy, project: Project) -> Lease | None:
     now = clock.now()
     with transaction.atomic():
-        current = Lease.objects.filter(
-            expert=expert, project=project, state=Lease.State.ACTIVE
-        ).first()
-        if current is not None and current.expires_at > now:
-            return current
-        if current is not None:  # the expert's own lease ran out: free its slot first
-            end_lease(current.id, current.item_id, Lease.State.EXPIRED, now)
-        item_id = _first_taken(expert, policy, project, lock=True)
+        current = run_sql(_CURRENT, [db_time(now), expert.id, project.id, ACTIVE])
+        if current and current[0][2]:
+            return Lease.objects.select_related("item", "project__guidelines").get(id=current[0][0])
+        if current:  # the expert's own lease ran out: free its slot first
+            end_lease(current[0][0], current[0][1], Lease.State.EXPIRED, now)
+        item = _first_taken(expert, policy, project, lock=True)
         # Only when nothing is free are stale leases of others worth reclaiming.
-        if item_id is None and expire_stale_leases(project, now):
-            item_id = _first_taken(expert, policy, project, lock=False)
-        if item_id is None:
+        if item is None and expire_stale_leases(project, now):
+            item = _first_taken(expert, policy, project, lock=False)
+        if item is None:
             return None
+        item.project = project
         return Lease.objects.create(
-            item_id=item_id,
+            item=item,
             project=project,
             expert=expert,
             created_at=now,
@@ -168,7 +191,9 @@ def claim_next_task(*, expert: User, project: Project | None = None) -> Lease:
         candidates_ = [project]
     else:
         candidates_ = list(
-            projects_open_to(expert).select_related("domain", "qualification").order_by("id")
+            projects_open_to(expert)
+            .select_related("domain", "qualification", "guidelines")
+            .order_by("id")
         )
     projects, blocked = usable_projects(expert, candidates_)
     by_id = {p.id: p for p in projects}
