@@ -50,6 +50,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "POOL_HOURS_PER_EXPERT", "4", "Hours of remaining work that justify one more admission."
     ),
+    Setting("PLATFORM_FEE_PERCENT", "10", "Platform fee charged to requesters on top of pay."),
+    Setting("AUTO_APPROVE_DAYS", "7", "Days after which an undecided submission is approved."),
+    Setting(
+        "TOPUP_AFTER_SUBMISSIONS", "20", "Submissions before real times are checked against pay."
+    ),
+    Setting("PAYOUT_MINIMUM", "10.00", "Smallest available balance a payout run pays out."),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}

@@ -110,6 +110,15 @@ EVIDENCE_DIR = DATA_DIR / "evidence"
 MAX_EVIDENCE_BYTES = config.as_int("MAX_EVIDENCE_MB", minimum=1) * 1024 * 1024
 POOL_MIN = config.as_int("POOL_MIN", minimum=1)
 POOL_HOURS_PER_EXPERT = config.as_int("POOL_HOURS_PER_EXPERT", minimum=1)
+# "12.5" percent reads as 1250 hundredths of a percent (basis points): exact integer fees.
+PLATFORM_FEE_BASIS_POINTS = config.as_cents("PLATFORM_FEE_PERCENT")
+if PLATFORM_FEE_BASIS_POINTS > 10_000:
+    raise config.ConfigError("ASSAY_PLATFORM_FEE_PERCENT must be 100 or less")
+AUTO_APPROVE_DAYS = config.as_int("AUTO_APPROVE_DAYS", minimum=1)
+if AUTO_APPROVE_DAYS > 14:
+    raise config.ConfigError("ASSAY_AUTO_APPROVE_DAYS must be 14 or fewer")
+TOPUP_AFTER_SUBMISSIONS = config.as_int("TOPUP_AFTER_SUBMISSIONS", minimum=5)
+PAYOUT_MINIMUM_CENTS = config.as_cents("PAYOUT_MINIMUM")
 
 _EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",

@@ -11,7 +11,6 @@ from assay import clock
 from assay.access import projects_open_to
 from assay.actions.pools import place_in_pool, waitlist_position
 from assay.domain.eligibility import Unmet
-from assay.domain.pay import hourly_rate_cents
 from assay.eligibility import explain
 from assay.models import Item, Lease, PoolMember, Project, User
 from assay.models.work import effective_overlap
@@ -52,7 +51,7 @@ def _nothing_now(expert: User, project: Project) -> ProjectState:
 
 
 def _state(expert: User, project: Project, unmet: list[Unmet]) -> ProjectState:
-    rate = hourly_rate_cents(project.pay_cents, project.estimated_minutes)
+    rate = project.hourly_rate_cents
     if unmet:
         return ProjectState(
             project,

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import tempfile
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,7 @@ import pytest
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
-from assay.actions import accounts, projects
+from assay.actions import accounts, ledger, projects
 from assay.actions.imports import import_items
 from assay.actions.taxonomy import install_domains
 from assay.actions.tokens import create_token
@@ -63,11 +64,28 @@ def _roomy_pools(settings: Any) -> None:
     settings.POOL_MIN = 1000
 
 
+def fund(organization: Organization, cents: int = 1_000_000) -> None:
+    """Deposit money into an organization, as an operator would record a bank transfer."""
+    treasurer = User.objects.filter(email="treasurer@assay.test").first()
+    if treasurer is None:
+        treasurer = accounts.create_operator(email="treasurer@assay.test", password=PASSWORD)
+    ledger.deposit(
+        actor=treasurer,
+        organization=organization,
+        amount_cents=cents,
+        currency="USD",
+        key=f"fixture-{uuid.uuid4().hex[:20]}",
+    )
+
+
 @pytest.fixture
 def alice(db: None) -> User:
-    return accounts.sign_up_requester(
+    """A requester whose organization, Acme, holds $10,000 (enough for any test project)."""
+    user = accounts.sign_up_requester(
         email="alice@acme.test", password=PASSWORD, name="Alice", organization="Acme"
     )
+    fund(Organization.objects.get(name="Acme"))
+    return user
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from django.db.models import F, Q, QuerySet
 
 from assay import clock
 from assay.domain import credentials as rules
-from assay.domain.pay import format_money, hourly_rate_cents
+from assay.domain.pay import format_money
 from assay.domain.taxonomy import CREDENTIAL_KINDS
 from assay.eligibility import eligible_experts
 from assay.errors import NotFound
@@ -65,7 +65,7 @@ def mark_read(*, user: User, notification_id: int) -> Notification:
     return notification
 
 
-def _notify(user_id: int, *, kind: str, key: str, title: str, body: str, url: str) -> bool:
+def notify(user_id: int, *, kind: str, key: str, title: str, body: str, url: str) -> bool:
     """Create the notification unless this event already notified this user."""
     _, created = Notification.objects.get_or_create(
         user_id=user_id,
@@ -107,7 +107,7 @@ def _warn(credential: Credential, today: dt.date) -> bool:
         if claimed != 1:
             return False
         title, body = _expiry_notice(credential, end, today)
-        return _notify(
+        return notify(
             credential.expert_id,
             kind="credential",
             key=f"credential-expiry:{credential.id}:{end.isoformat()}",
@@ -133,7 +133,7 @@ def warn_expiring_credentials() -> int:
 
 
 def _work_notice(project: Project) -> tuple[str, str]:
-    rate = hourly_rate_cents(project.pay_cents, project.estimated_minutes)
+    rate = project.hourly_rate_cents
     body = (
         f"{project.name} has new tasks you are eligible for: "
         f"{format_money(project.pay_cents, project.currency)} per task, "

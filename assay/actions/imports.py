@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 
 from assay import clock
+from assay.actions.ledger import ensure_escrow
 from assay.actions.pools import refresh_pool
 from assay.domain import itemfile
 from assay.errors import Conflict, InvalidInput, PayloadTooLarge
@@ -81,6 +82,9 @@ def import_items(
     try:
         with transaction.atomic():
             created = _insert(project, rows, now)
+            if project.status in (Project.Status.PUBLISHED, Project.Status.PAUSED):
+                # A new batch in a live project is paid for before it can be worked on.
+                ensure_escrow(project, actor=actor)
     except IntegrityError:
         raise Conflict(
             "Another upload added some of these ids meanwhile; nothing was imported.",

@@ -10,6 +10,7 @@ from django.db.models import F
 
 from assay import clock
 from assay.actions.leases import active_lease
+from assay.actions.ledger import commit_submission
 from assay.actions.quality import after_judgment
 from assay.actions.reviews import sample_for_review
 from assay.actions.signals import flag_judgment
@@ -100,6 +101,7 @@ def _store(
             created_at=now,
         )
         Item.objects.filter(id=lease.item_id).update(judgment_count=F("judgment_count") + 1)
+        commit_submission(judgment)
         after_judgment(judgment)
         sample_for_review(judgment)
         _flag(judgment)

@@ -8,10 +8,19 @@ from django.db import transaction
 from django.db.models import Q
 
 from assay import clock
+from assay.actions.ledger import (
+    Owner,
+    balance,
+    ensure_escrow,
+    escrow_shortfall,
+    plan_for,
+    release_escrow,
+)
 from assay.domain.pay import format_money, hourly_rate_cents
 from assay.domain.taxonomy import CONTENT_RISKS, LANGUAGES
 from assay.errors import Conflict, InvalidInput, NotFound, raise_for_fields
 from assay.models import (
+    Account,
     Domain,
     GuidelineVersion,
     Item,
@@ -35,6 +44,8 @@ class ProjectTerms:
     pay_cents: int
     estimated_minutes: int
     admission: str = Project.Admission.OPEN
+    pay_mode: str = Project.PayMode.TASK
+    hourly_cap_minutes: int | None = None
 
 
 def _terms_problems(terms: ProjectTerms) -> dict[str, str]:
@@ -49,6 +60,12 @@ def _terms_problems(terms: ProjectTerms) -> dict[str, str]:
         problems["estimated_minutes"] = "estimated minutes must be between 1 and 480"
     if terms.admission not in Project.Admission.values:
         problems["admission"] = "admission must be open or invited"
+    if terms.pay_mode not in Project.PayMode.values:
+        problems["pay_mode"] = "pay is per task or per hour"
+    elif terms.pay_mode == Project.PayMode.HOUR and not (
+        terms.hourly_cap_minutes and 1 <= terms.hourly_cap_minutes <= 480
+    ):
+        problems["hourly_cap_minutes"] = "hourly pay needs a cap of 1 to 480 minutes per task"
     return problems
 
 
@@ -67,6 +84,8 @@ def create_project(
             description=terms.description.strip(),
             overlap=terms.overlap,
             pay_cents=terms.pay_cents,
+            pay_mode=terms.pay_mode,
+            hourly_cap_minutes=_cap(terms),
             currency=settings.CURRENCY,
             estimated_minutes=terms.estimated_minutes,
             admission=terms.admission,
@@ -76,6 +95,10 @@ def create_project(
         if guidelines.strip():
             _add_guidelines(project, actor, guidelines)
     return project
+
+
+def _cap(terms: ProjectTerms) -> int | None:
+    return terms.hourly_cap_minutes if terms.pay_mode == Project.PayMode.HOUR else None
 
 
 def update_terms(*, actor: User, project: Project, terms: ProjectTerms) -> Project:
@@ -92,6 +115,8 @@ def update_terms(*, actor: User, project: Project, terms: ProjectTerms) -> Proje
         project.description = terms.description.strip()
         project.overlap = terms.overlap
         project.pay_cents = terms.pay_cents
+        project.pay_mode = terms.pay_mode
+        project.hourly_cap_minutes = _cap(terms)
         project.estimated_minutes = terms.estimated_minutes
         project.admission = terms.admission
         project.save()
@@ -141,14 +166,45 @@ def publish_problems(project: Project) -> list[str]:
             f"Submissions here are reviewed by another expert; set the pay per review to at "
             f"least {format_money(review_floor, project.currency)} (allocation settings)."
         )
-    rate = hourly_rate_cents(project.pay_cents, project.estimated_minutes)
     floor = settings.PAY_FLOOR_CENTS_PER_HOUR
-    if rate < floor:
-        problems.append(
-            f"Pay implies {format_money(rate, project.currency)} an hour, under the floor of "
-            f"{format_money(floor, project.currency)}; raise pay or lower the estimated time."
-        )
+    if project.pay_mode == Project.PayMode.HOUR:
+        if project.pay_cents < floor:
+            problems.append(
+                f"Hourly pay of {format_money(project.pay_cents, project.currency)} is under "
+                f"the floor of {format_money(floor, project.currency)}."
+            )
+    else:
+        rate = hourly_rate_cents(project.pay_cents, project.estimated_minutes)
+        if rate < floor:
+            minimum = hourly_floor_pay(project.estimated_minutes)
+            problems.append(
+                f"Pay implies {format_money(rate, project.currency)} an hour, under the floor "
+                f"of {format_money(floor, project.currency)}; pay at least "
+                f"{format_money(minimum, project.currency)} a task or lower the estimated time."
+            )
+    if not problems:
+        problems.extend(_escrow_problems(project))
     return problems
+
+
+def _escrow_problems(project: Project) -> list[str]:
+    shortfall = escrow_shortfall(project)
+    if shortfall == 0:
+        return []
+    held = balance(
+        Account.Kind.ORGANIZATION, project.currency, Owner(organization_id=project.organization_id)
+    )
+    if held >= shortfall:
+        return []
+    plan = plan_for(project)
+    money = project.currency
+    return [
+        f"Publishing sets aside {format_money(shortfall, money)} in escrow for all planned work "
+        f"({plan.judgments:,} judgments, {plan.gold_judgments:,} on gold items, "
+        f"{plan.reviews:,} reviews, {format_money(plan.fees_cents, money)} in fees); the "
+        f"organization holds {format_money(held, money)}. Add "
+        f"{format_money(shortfall - held, money)} to its balance."
+    ]
 
 
 def publish_project(*, actor: User, project: Project) -> Project:
@@ -165,6 +221,9 @@ def publish_project(*, actor: User, project: Project) -> Project:
                 code="cannot_publish",
                 details=[{"message": text} for text in problems],
             )
+        # Work never starts that cannot be paid: escrow covers every planned judgment,
+        # gold and reviews included, plus fees, before the first task is handed out.
+        ensure_escrow(project, actor=actor)
         project.status = Project.Status.PUBLISHED
         project.published_at = project.work_added_at = clock.now()
         project.save(update_fields=["status", "published_at", "work_added_at"])
@@ -179,6 +238,7 @@ def close_project(*, actor: User, project: Project) -> Project:
             return project
         project.status = Project.Status.CLOSED
         project.save(update_fields=["status"])
+        release_escrow(project, actor=actor)
     return project
 
 
@@ -315,4 +375,7 @@ def set_allocation(*, actor: User, project: Project, settings_: AllocationSettin
         for name in AllocationSettings.__dataclass_fields__:
             setattr(project, name, getattr(settings_, name))
         project.save()
+        if project.status in (Project.Status.PUBLISHED, Project.Status.PAUSED):
+            # More overlap, gold or review on a live project is paid for first.
+            ensure_escrow(project, actor=actor)
     return project

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from assay import clock
 from assay.access import require_expert
+from assay.actions.ledger import pay_test
 from assay.domain.grading import KeyedQuestion, answer_problem, grade, minimum_test_pay
 from assay.errors import Conflict, InvalidInput
 from assay.models import Answer, Attempt, Earning, QualificationTest, Question, Skill, User
@@ -32,7 +33,7 @@ def keyed(question: Question) -> KeyedQuestion:
 
 
 def _record_pay(attempt: Attempt, now: dt.datetime) -> None:
-    Earning.objects.get_or_create(
+    _, created = Earning.objects.get_or_create(
         attempt=attempt,
         defaults={
             "expert_id": attempt.expert_id,
@@ -42,6 +43,8 @@ def _record_pay(attempt: Attempt, now: dt.datetime) -> None:
             "created_at": now,
         },
     )
+    if created:
+        pay_test(attempt.id)
 
 
 def _expire_if_late(attempt: Attempt, now: dt.datetime) -> bool:

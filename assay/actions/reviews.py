@@ -18,7 +18,9 @@ from django.db.models import Q, QuerySet
 
 from assay import clock
 from assay.access import access_review_for_reviewer, require_expert
+from assay.actions.approvals import approve, reject
 from assay.actions.leases import lease_duration
+from assay.actions.ledger import pay_review
 from assay.domain import reviews as rules
 from assay.eligibility import explain
 from assay.errors import Conflict, InvalidInput, NotFound, WrongRole
@@ -180,11 +182,31 @@ def decide_review(
         if changed == 1:
             review.refresh_from_db()
             _pay(review, reviewer, now)
+            pay_review(review.id)
+            _decide_submission(review, reviewer)
             return review, True
     review = access_review_for_reviewer(reviewer, review_id)  # a twin request won the race
     if review.status == Review.Status.DONE:
         return _replay(review, decision), False
     raise Conflict("Your hold on this review ended.", code="review_lease_expired")
+
+
+def _decide_submission(review: Review, reviewer: User) -> None:
+    """The review approves or rejects the submission for pay, unless it was decided
+    already (by the requester) or its pay waits for funds (auto-approval follows)."""
+    judgment = review.judgment
+    if judgment.status != Judgment.Status.SUBMITTED or not judgment.funded:
+        return
+    if review.outcome == "rejected":
+        reject(
+            judgment_id=judgment.id,
+            actor=reviewer,
+            reason_code=review.reason_code,
+            note=review.note,
+            by_reviewer=True,
+        )
+    else:
+        approve(judgment_id=judgment.id, actor=reviewer)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from assay.access import (
 from assay.actions import projects as project_actions
 from assay.actions.imports import import_uploaded_file
 from assay.api.auth import actor
-from assay.domain.pay import hourly_rate_cents
 from assay.errors import InvalidInput
 from assay.models import Project
 from assay.reports import (
@@ -40,6 +39,8 @@ class ProjectIn(Schema):
     pay_cents: int
     estimated_minutes: int
     admission: str = "open"
+    pay_mode: str = "task"
+    hourly_cap_minutes: int | None = None
     guidelines: str = ""
     organization_id: int | None = None
 
@@ -51,6 +52,8 @@ class TermsIn(Schema):
     pay_cents: int
     estimated_minutes: int
     admission: str = "open"
+    pay_mode: str = "task"
+    hourly_cap_minutes: int | None = None
 
 
 class ProjectOut(Schema):
@@ -62,10 +65,13 @@ class ProjectOut(Schema):
     status: str
     admission: str
     overlap: int
+    pay_mode: str
     pay_cents: int
+    hourly_cap_minutes: int | None
     currency: str
     estimated_minutes: int
     hourly_rate_cents: int
+    pause_reason: str
     guideline_version: int | None
     domain: str | None
     min_skill_score: int
@@ -121,10 +127,13 @@ def project_out(project: Project) -> ProjectOut:
         status=project.status,
         admission=project.admission,
         overlap=project.overlap,
+        pay_mode=project.pay_mode,
         pay_cents=project.pay_cents,
+        hourly_cap_minutes=project.hourly_cap_minutes,
         currency=project.currency,
         estimated_minutes=project.estimated_minutes,
-        hourly_rate_cents=hourly_rate_cents(project.pay_cents, project.estimated_minutes),
+        hourly_rate_cents=project.hourly_rate_cents,
+        pause_reason=project.pause_reason,
         guideline_version=project.guidelines.number if project.guidelines else None,
         domain=project.domain.slug if project.domain else None,
         min_skill_score=project.min_skill_score,
@@ -144,6 +153,8 @@ def _terms(payload: ProjectIn | TermsIn) -> project_actions.ProjectTerms:
         pay_cents=payload.pay_cents,
         estimated_minutes=payload.estimated_minutes,
         admission=payload.admission,
+        pay_mode=payload.pay_mode,
+        hourly_cap_minutes=payload.hourly_cap_minutes,
     )
 
 

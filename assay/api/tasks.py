@@ -14,7 +14,6 @@ from assay.actions.judgments import submit_judgment
 from assay.actions.leases import QueueIsEmpty, extend_lease, return_lease
 from assay.actions.quality import gold_feedback
 from assay.api.auth import actor
-from assay.domain.pay import hourly_rate_cents
 from assay.models import Judgment, Lease, Project
 from assay.render import markdown_to_html
 
@@ -97,7 +96,7 @@ def open_project_out(project: Project) -> OpenProjectOut:
         pay_cents=project.pay_cents,
         currency=project.currency,
         estimated_minutes=project.estimated_minutes,
-        hourly_rate_cents=hourly_rate_cents(project.pay_cents, project.estimated_minutes),
+        hourly_rate_cents=project.hourly_rate_cents,
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assay import clock
-from assay.actions import accounts, projects
+from assay.actions import accounts, approvals, ledger, projects
 from assay.actions.allocation import claim_next_task
 from assay.actions.authoring import create_test, spec_from_json
 from assay.actions.imports import import_items
@@ -113,20 +113,28 @@ def _project(
     return projects.publish_project(actor=requester, project=project)
 
 
-def _seed_judgments(project: Project, experts: list[User], rounds: int) -> None:
+def _seed_judgments(project: Project, experts: list[User], rounds: int) -> list[int]:
+    """Sample work from two days ago, each task taking three to six minutes."""
     pattern = ["a", "a", "b", "tie", "a", "b"]
+    start = clock.now() - dt.timedelta(days=2)
+    made = []
     for index in range(rounds):
         for position, expert in enumerate(experts):
-            lease = claim_next_task(expert=expert, project=project)
+            taken = start + dt.timedelta(minutes=10 * (index * len(experts) + position))
+            with clock.frozen(taken):
+                lease = claim_next_task(expert=expert, project=project)
             choice = pattern[(index + position) % len(pattern)]
-            submit_judgment(
-                expert=expert,
-                lease_id=lease.id,
-                choice=choice,
-                strength=None if choice == "tie" else 1 + (index + position) % 4,
-                rationale=SEEDED_RATIONALE,
-                idempotency_key=f"demo-seed-{project.id}-{index}-{position}",
-            )
+            with clock.frozen(taken + dt.timedelta(seconds=180 + 45 * ((index + position) % 5))):
+                judgment, _ = submit_judgment(
+                    expert=expert,
+                    lease_id=lease.id,
+                    choice=choice,
+                    strength=None if choice == "tie" else 1 + (index + position) % 4,
+                    rationale=SEEDED_RATIONALE,
+                    idempotency_key=f"demo-seed-{project.id}-{index}-{position}",
+                )
+            made.append(judgment.id)
+    return made
 
 
 def _verify_credential(expert: User, operator: User) -> None:
@@ -175,6 +183,22 @@ def _people() -> tuple[User, User, Organization, list[User]]:
 
 def seed() -> None:
     operator, requester, org, experts = _people()
+    ledger.deposit(
+        actor=operator,
+        organization=org,
+        amount_cents=500_00,
+        currency="USD",
+        key="demo-seed-deposit",
+        reference="demo bank transfer",
+    )
+    ledger.deposit(
+        actor=operator,
+        organization=None,
+        amount_cents=100_00,
+        currency="USD",
+        key="demo-seed-platform",
+        reference="platform funds for paid screening tests",
+    )
     _verify_credential(experts[1], operator)
     spec = json.loads((HERE / "qualification_code_review.json").read_text())
     screening = create_test(author=operator, spec=spec_from_json(spec))
@@ -208,4 +232,14 @@ def seed() -> None:
             domain="software-engineering", min_skill_score=60, qualification_id=screening.id
         ),
     )
-    _seed_judgments(general, experts[1:], rounds=2)
+    judged = _seed_judgments(general, experts[1:], rounds=2)
+    # The requester has decided on some of the sample work: approvals, and one rejection
+    # whose reason keeps the pay; the rest await approval.
+    for judgment_id in judged[:3]:
+        approvals.approve(judgment_id=judgment_id, actor=requester)
+    approvals.reject(
+        judgment_id=judged[3],
+        actor=requester,
+        reason_code="rationale_missing_reason",
+        note="The rationale does not say which claim in the losing answer is wrong.",
+    )

@@ -1,17 +1,20 @@
 from assay.models.accounts import ApiToken, ExpertProfile, Membership, Organization, User
 from assay.models.experts import Credential, Domain, Evidence, ExpertDomain, ExpertLanguage, Skill
+from assay.models.ledger import Account, Entry, Payout, PayoutBatch, Transaction
 from assay.models.pools import Notification, PoolMember
 from assay.models.projects import GuidelineVersion, Project, ProjectExpert
 from assay.models.qualification import Answer, Attempt, Earning, QualificationTest, Question
 from assay.models.work import Flag, Item, Judgment, Lease, QualitySnapshot, Review
 
 __all__ = [
+    "Account",
     "Answer",
     "ApiToken",
     "Attempt",
     "Credential",
     "Domain",
     "Earning",
+    "Entry",
     "Evidence",
     "ExpertDomain",
     "ExpertLanguage",
@@ -24,6 +27,8 @@ __all__ = [
     "Membership",
     "Notification",
     "Organization",
+    "Payout",
+    "PayoutBatch",
     "PoolMember",
     "Project",
     "ProjectExpert",
@@ -32,5 +37,6 @@ __all__ = [
     "Question",
     "Review",
     "Skill",
+    "Transaction",
     "User",
 ]

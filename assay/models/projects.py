@@ -9,11 +9,16 @@ class Project(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
+        PAUSED = "paused", "Paused"
         CLOSED = "closed", "Closed"
 
     class Admission(models.TextChoices):
         OPEN = "open", "Every expert"
         INVITED = "invited", "Invited experts only"
+
+    class PayMode(models.TextChoices):
+        TASK = "task", "Per task"
+        HOUR = "hour", "Per hour of active time"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
     name = models.CharField(max_length=200)
@@ -22,7 +27,11 @@ class Project(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     admission = models.CharField(max_length=16, choices=Admission.choices, default="open")
     overlap = models.PositiveIntegerField(default=3)
+    # Per task; for hourly projects, per hour of active time (lease to submit).
+    pay_mode = models.CharField(max_length=8, choices=PayMode.choices, default=PayMode.TASK)
     pay_cents = models.PositiveIntegerField()
+    hourly_cap_minutes = models.PositiveIntegerField(null=True, blank=True)
+    pause_reason = models.TextField(blank=True)
     currency = models.CharField(max_length=3)
     estimated_minutes = models.PositiveIntegerField()
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -61,6 +70,13 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def hourly_rate_cents(self) -> int:
+        """The hourly rate offered: the rate itself, or what task pay implies (rounded down)."""
+        if self.pay_mode == self.PayMode.HOUR:
+            return self.pay_cents
+        return self.pay_cents * 60 // self.estimated_minutes
 
 
 class GuidelineVersion(models.Model):

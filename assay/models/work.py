@@ -80,6 +80,11 @@ class Lease(models.Model):
 
 
 class Judgment(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Awaiting approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
     class Choice(models.TextChoices):
         A = "a", "A is better"
         B = "b", "B is better"
@@ -96,6 +101,17 @@ class Judgment(models.Model):
     idempotency_key = models.CharField(max_length=64)
     duration_seconds = models.PositiveIntegerField()
     created_at = models.DateTimeField()
+    # Approval and pay (docs/ledger.md). pay_cents is what the submission earns, fixed when
+    # it is set aside from escrow and raised only by top-ups; 0 while unfunded.
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    funded = models.BooleanField(default=False)
+    pay_cents = models.PositiveIntegerField(default=0)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason_code = models.CharField(max_length=32, blank=True)
+    decision_note = models.TextField(blank=True)
 
     class Meta:
         constraints = [
@@ -106,6 +122,7 @@ class Judgment(models.Model):
         indexes = [
             models.Index(fields=["project", "created_at"]),
             models.Index(fields=["project", "expert", "created_at"]),
+            models.Index(fields=["status", "created_at"]),
         ]
 
 

@@ -14,7 +14,7 @@ from assay.actions.judgments import submit_judgment
 from assay.actions.leases import QueueIsEmpty, extend_lease, return_lease
 from assay.actions.quality import gold_feedback
 from assay.domain.pairwise import STRENGTHS
-from assay.domain.pay import format_money, hourly_rate_cents
+from assay.domain.pay import format_money
 from assay.errors import AssayError, InvalidInput
 from assay.models import Lease, Project, User
 from assay.render import markdown_to_html
@@ -26,9 +26,7 @@ def _offer(project: Project) -> dict[str, object]:
     return {
         "project": project,
         "pay": format_money(project.pay_cents, project.currency),
-        "rate": format_money(
-            hourly_rate_cents(project.pay_cents, project.estimated_minutes), project.currency
-        ),
+        "rate": format_money(project.hourly_rate_cents, project.currency),
     }
 
 

@@ -16,7 +16,7 @@ from assay.access import access_project_for_requester, organizations_of, project
 from assay.actions import projects as project_actions
 from assay.actions.imports import import_uploaded_file
 from assay.actions.pools import pool_report
-from assay.domain.pay import format_money, hourly_rate_cents, parse_money
+from assay.domain.pay import format_money, parse_money
 from assay.domain.taxonomy import CONTENT_RISKS, LANGUAGES
 from assay.eligibility import blocked_by, eligible_experts
 from assay.errors import AssayError, InvalidInput, NotFound
@@ -41,6 +41,11 @@ def _terms_from(form: dict[str, str]) -> project_actions.ProjectTerms:
             numbers[name] = int(form.get(name, ""))
         except ValueError:
             problems.append({"field": name, "message": "enter a whole number"})
+    pay_mode = form.get("pay_mode", "task")
+    cap_text = form.get("hourly_cap_minutes", "").strip()
+    cap = int(cap_text) if cap_text.isdigit() else None
+    if pay_mode == "hour" and cap is None:
+        problems.append({"field": "hourly_cap_minutes", "message": "enter a whole number"})
     try:
         numbers["pay_cents"] = parse_money(form.get("pay", ""))
     except ValueError:
@@ -54,6 +59,8 @@ def _terms_from(form: dict[str, str]) -> project_actions.ProjectTerms:
         pay_cents=numbers["pay_cents"],
         estimated_minutes=numbers["estimated_minutes"],
         admission=form.get("admission", "open"),
+        pay_mode=pay_mode,
+        hourly_cap_minutes=cap,
     )
 
 
@@ -152,7 +159,7 @@ def _amount(cents: int) -> str:
 
 
 def _detail_context(project: Project) -> dict[str, object]:
-    rate = hourly_rate_cents(project.pay_cents, project.estimated_minutes)
+    rate = project.hourly_rate_cents
     return {
         "project": project,
         "pay": format_money(project.pay_cents, project.currency),
