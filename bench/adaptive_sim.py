@@ -10,7 +10,15 @@ per item (common random numbers), so they differ only in when they stop asking. 
 adaptive arm runs ``assay.quality.adaptive`` (vectorized); a sample of items is
 re-checked against the single-item ``decide``.
 
+The fixed policies show what a requester gets from a confidence target chosen
+beforehand. The "fewest to match" rows answer a different question: how few
+judgments the rule needs to equal fixed 5's accuracy, with the target (min 2, max 7)
+picked with hindsight from a grid of 0.700 to 0.995. With ``--seeds N`` the whole
+simulation is repeated on N seeds (new experts, gold, items) and a summary gives the
+median and range of those shares.
+
     .venv/bin/python bench/adaptive_sim.py [--items 20000] [--experts 60] [--seed 7]
+                                           [--seeds 1]
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ POLICIES = [
     Policy(min_votes=2, max_votes=7, target=0.97),
     Policy(min_votes=2, max_votes=9, target=0.99),
 ]
+TARGETS = [round(0.7 + 0.005 * step, 3) for step in range(60)]
 TIERS = {"share": [0.4, 0.4, 0.2], "low": [0.9, 0.75, 0.55], "high": [0.97, 0.9, 0.7]}
 
 
@@ -135,19 +144,62 @@ def check_against_decide(w: World, policy: Policy, used: np.ndarray) -> None:
             raise SystemExit(f"item {item}: the batch loop diverged from decide()")
 
 
-def report(name: str, w: World) -> None:
+def fewest(w: World, goals: dict[str, float]) -> dict[str, tuple[float, float, float]]:
+    """Per goal accuracy, the fewest judgments/item (and target, accuracy) that reach it."""
+    scan = []
+    for target in TARGETS:
+        accuracy, used = adaptive_arm(w, Policy(min_votes=2, max_votes=7, target=target))
+        scan.append((float(used.mean()), target, accuracy))
+    best = {}
+    for goal, level in goals.items():
+        reached = [entry for entry in scan if entry[2] >= level]
+        best[goal] = min(reached) if reached else (float("nan"), float("nan"), float("nan"))
+    return best
+
+
+def report(name: str, w: World) -> dict[str, float]:
+    """Print one crowd's table; return the shares of fixed 5 the summary needs."""
     mv, weighted, ties = fixed_arm(w)
     print(f"\n{name}, {w.n_classes} classes")
-    print(f"  {'arm':<38} {'judgments/item':>14} {'vs fixed 5':>10} {'accuracy':>9}")
-    print(f"  {f'fixed 5, majority vote ({ties} ties)':<38} {FIXED:>14.2f} {'100%':>10} {mv:>9.4f}")
-    print(f"  {'fixed 5, accuracy-weighted':<38} {FIXED:>14.2f} {'100%':>10} {weighted:>9.4f}")
+    print(f"  {'arm':<48} {'judgments/item':>14} {'vs fixed 5':>10} {'accuracy':>9}")
+    print(f"  {f'fixed 5, majority vote ({ties} ties)':<48} {FIXED:>14.2f} {'100%':>10} {mv:>9.4f}")
+    print(f"  {'fixed 5, accuracy-weighted':<48} {FIXED:>14.2f} {'100%':>10} {weighted:>9.4f}")
+    shares = {}
     for policy in POLICIES:
         accuracy, used = adaptive_arm(w, policy)
         check_against_decide(w, policy, used)
         label = f"adaptive {policy.min_votes}-{policy.max_votes} @ {policy.target}"
         label += " (default)" if policy == Policy() else ""
         share = used.mean() / FIXED
-        print(f"  {label:<38} {used.mean():>14.2f} {share:>10.0%} {accuracy:>9.4f}")
+        print(f"  {label:<48} {used.mean():>14.2f} {share:>10.0%} {accuracy:>9.4f}")
+        if policy == Policy():
+            shares["default"], shares["default gain"] = share, accuracy - weighted
+    for goal, (used_mean, target, accuracy) in fewest(w, {"MV": mv, "weighted": weighted}).items():
+        label = f"fewest to match fixed 5 {goal} (2-7 @ {target:.3f})"
+        print(f"  {label:<48} {used_mean:>14.2f} {used_mean / FIXED:>10.0%} {accuracy:>9.4f}")
+        shares[f"match {goal}"] = used_mean / FIXED
+    return shares
+
+
+def spread(values: list[float], unit: str, digits: int = 0) -> str:
+    low, mid, high = np.percentile(values, [0, 50, 100])
+    return f"{mid:.{digits}f}{unit} ({low:.{digits}f} to {high:.{digits}f})"
+
+
+def summary(results: dict[str, list[dict[str, float]]]) -> None:
+    """Median and range over the seeds of each crowd's shares of fixed 5."""
+    print("\nOver the seeds, median (min to max):\n")
+    print("| crowd | default: share | default: accuracy - fixed 5 weighted, points |", end="")
+    print(" fewest to match MV | fewest to match weighted |")
+    print("|---" * 5 + "|")
+    for crowd, runs in results.items():
+        cells = [
+            spread([100 * run["default"] for run in runs], "%"),
+            spread([100 * run["default gain"] for run in runs], "", digits=1),
+            spread([100 * run["match MV"] for run in runs], "%"),
+            spread([100 * run["match weighted"] for run in runs], "%"),
+        ]
+        print(f"| {crowd} | " + " | ".join(cells) + " |")
 
 
 def main() -> None:
@@ -155,18 +207,25 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--experts", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seeds", type=int, default=1, help="repeat on this many seeds")
     args = parser.parse_args()
-    print(
-        f"{args.items:,} items, {args.experts} experts, seed {args.seed}; accuracies from "
-        f"{GOLD_PER_EXPERT} gold answers per expert (not counted; the same in both arms)"
-    )
-    for n_classes in (2, 3):
-        rng = np.random.default_rng(args.seed)
-        panel = expert_panel(args.experts, n_classes, rng)
-        report("Expert panel", world(panel, args.items, rng))
-        rng = np.random.default_rng(args.seed)
-        crowd = worker_confusions(n_workers=args.experts, n_classes=n_classes, rng=rng)
-        report("Open crowd", world(crowd, args.items, rng))
+    results: dict[str, list[dict[str, float]]] = {}
+    for seed in range(args.seed, args.seed + args.seeds):
+        print(
+            f"\n{args.items:,} items, {args.experts} experts, seed {seed}; accuracies from "
+            f"{GOLD_PER_EXPERT} gold answers per expert (not counted; the same in both arms)"
+        )
+        for n_classes in (2, 3):
+            rng = np.random.default_rng(seed)
+            panel = expert_panel(args.experts, n_classes, rng)
+            shares = report("Expert panel", world(panel, args.items, rng))
+            results.setdefault(f"expert panel, {n_classes} classes", []).append(shares)
+            rng = np.random.default_rng(seed)
+            crowd = worker_confusions(n_workers=args.experts, n_classes=n_classes, rng=rng)
+            shares = report("Open crowd", world(crowd, args.items, rng))
+            results.setdefault(f"open crowd, {n_classes} classes", []).append(shares)
+    if args.seeds > 1:
+        summary(results)
 
 
 if __name__ == "__main__":
