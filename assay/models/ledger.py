@@ -108,7 +108,11 @@ class Transaction(AppendOnly):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     judgment = models.ForeignKey(
-        "Judgment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "Judgment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_transactions",
     )
     attempt = models.ForeignKey(
         "Attempt", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
