@@ -18,6 +18,7 @@ from assay.models import (
     Evidence,
     Flag,
     Item,
+    Judgment,
     Lease,
     Organization,
     Project,
@@ -200,3 +201,15 @@ def flag_of(project: Project, flag_id: int) -> Flag:
     if flag is None:
         raise NotFound("No such flag in this project.", code="flag_not_found")
     return flag
+
+
+def access_judgment_for_requester(user: User, judgment_id: int) -> Judgment:
+    """A submission in one of the requester's organization's projects."""
+    judgment = (
+        Judgment.objects.filter(id=judgment_id, project__in=projects_for_requester(user))
+        .select_related("project")
+        .first()
+    )
+    if judgment is None:
+        raise NotFound("No such submission.", code="judgment_not_found")
+    return judgment
