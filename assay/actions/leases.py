@@ -19,7 +19,7 @@ from django.db.models import F, Model
 from assay import clock
 from assay.domain.pay import lease_length
 from assay.errors import Conflict, NotFound
-from assay.models import Item, Lease, Project, User
+from assay.models import GuidelineVersion, Item, Lease, Project, User
 
 CANDIDATES = 20
 STALE_BATCH = 50
@@ -55,6 +55,10 @@ class Columns(Generic[M]):
         self._names = [f.attname for f in fields]
         self._cols = [f.get_col(alias) for f in fields]
         self._converters: dict[str, list[list[Callable[..., Any]]]] = {}
+
+    def index(self, attname: str) -> int:
+        """Where a column sits in the row (for a check before building the instance)."""
+        return self._names.index(attname)
 
     def _for(self, vendor: str) -> list[list[Callable[..., Any]]]:
         if vendor not in self._converters:
@@ -118,12 +122,40 @@ def expire_stale_leases(project: Project, now: dt.datetime) -> int:
     return ended
 
 
+_LEASE = Columns(Lease, "l")
+_ITEM = Columns(Item, "i")
+_PROJECT = Columns(Project, "p")
+_GUIDELINES = Columns(GuidelineVersion, "g", only=("id", "project_id", "number"))
+_ACTIVE_LEASE = (
+    f"SELECT {_LEASE.sql}, {_ITEM.sql}, {_PROJECT.sql}, {_GUIDELINES.sql} "  # noqa: S608
+    f"FROM {Lease._meta.db_table} l "
+    f"JOIN {Item._meta.db_table} i ON i.id = l.item_id "
+    f"JOIN {Project._meta.db_table} p ON p.id = l.project_id "
+    f"LEFT JOIN {GuidelineVersion._meta.db_table} g ON g.id = p.guidelines_id "
+    "WHERE l.id = %s AND l.expert_id = %s"
+)
+
+
+def _lease_with_work(expert: User, lease_id: int) -> Lease | None:
+    """The expert's lease with its item, project and guideline version, in one query."""
+    rows = run_sql(_ACTIVE_LEASE, [lease_id, expert.id])
+    if not rows:
+        return None
+    row, at = rows[0], 0
+    lease = _LEASE.build(row, at)
+    at += _LEASE.width
+    lease.item = _ITEM.build(row, at)
+    at += _ITEM.width
+    project = _PROJECT.build(row, at)
+    at += _PROJECT.width
+    project.guidelines = _GUIDELINES.build(row, at) if row[at] is not None else None
+    lease.project = lease.item.project = project
+    lease.expert = expert
+    return lease
+
+
 def active_lease(expert: User, lease_id: int) -> Lease:
-    lease = (
-        Lease.objects.select_related("project__guidelines", "item")
-        .filter(id=lease_id, expert=expert)
-        .first()
-    )
+    lease = _lease_with_work(expert, lease_id)
     now = clock.now()
     if lease is None:
         raise NotFound("You hold no such task.", code="lease_not_found")

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 
 from assay import clock
+from assay.actions.leases import Columns, run_sql
 from assay.domain.pools import capacity, work_hours
 from assay.models import Item, Lease, PoolMember, Project, ProjectExpert, User
 from assay.models.work import effective_overlap
@@ -56,11 +57,19 @@ def _admit_waiting(project: Project, cap: int) -> None:
     PoolMember.objects.filter(id__in=ids).update(status=ADMITTED, admitted_at=clock.now())
 
 
+_MEMBER = Columns(PoolMember, "m")
+_MEMBER_SQL = (
+    f"SELECT {_MEMBER.sql} FROM {PoolMember._meta.db_table} m "  # noqa: S608
+    "WHERE m.project_id = %s AND m.expert_id = %s"
+)
+
+
 def place_in_pool(*, expert: User, project: Project) -> PoolMember:
     """The expert's place in the pool, joining it if new; the caller checked eligibility."""
-    member = PoolMember.objects.filter(project=project, expert=expert).first()
-    if member is not None and member.status == ADMITTED:
-        return member  # the common case takes no lock
+    # The common case (admitted) takes no lock and runs on every request for work.
+    rows = run_sql(_MEMBER_SQL, [project.id, expert.id])
+    if rows and rows[0][_MEMBER.index("status")] == ADMITTED:
+        return _MEMBER.build(rows[0])
     with transaction.atomic():
         # Lock the project row so concurrent joins count admissions one at a time.
         Project.objects.select_for_update().filter(id=project.id).first()

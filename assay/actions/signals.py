@@ -13,6 +13,7 @@ from django.db.models import F, QuerySet
 
 from assay import clock
 from assay.access import access_project_for_requester
+from assay.actions.leases import db_time, run_sql
 from assay.domain.signals import DUPLICATE_MIN_WORDS, normalize, signals
 from assay.errors import Conflict, InvalidInput
 from assay.models import Flag, Item, Judgment, Project, User
@@ -21,29 +22,41 @@ RECENT = 1000
 MAX_RESOLUTION_CHARS = 1024
 
 
-def _earlier(judgment: Judgment) -> QuerySet[Judgment]:
-    """The project's judgments stored before this one, newest first, so a later
-    call sees the same history as the call made at submission."""
+JUDGMENT = Judgment._meta.db_table
+# The project's judgments stored before this one, newest first, so a later call sees the
+# same history as the call made at submission; through the (project, created_at) index.
+# Hand-written: this runs on every submission, where the ORM's compiler costs more
+# than the query. The table name comes from the model.
+_EARLIER = (
+    f"SELECT {{column}} FROM {JUDGMENT} "  # noqa: S608
+    "WHERE project_id = %s AND created_at <= %s AND NOT (created_at = %s AND id >= %s) "
+    f"{{others}}ORDER BY created_at DESC, id DESC LIMIT {RECENT}"
+)
+_DURATIONS = _EARLIER.format(column="duration_seconds", others="")
+_RATIONALES = _EARLIER.format(column="id, rationale", others="AND expert_id <> %s ")
+
+
+def _item_with_project(judgment: Judgment) -> Item:
+    """The judged item and its project: already loaded on submission, else one query."""
+    if Judgment.item.is_cached(judgment) and Item.project.is_cached(judgment.item):
+        return judgment.item
     return (
-        Judgment.objects.filter(project_id=judgment.project_id, created_at__lte=judgment.created_at)
-        .exclude(created_at=judgment.created_at, id__gte=judgment.id)
-        .order_by("-created_at", "-id")
+        Item.objects.select_related("project")
+        .only("response_a", "response_b", "project__estimated_minutes")
+        .get(id=judgment.item_id)
     )
 
 
 def flag_judgment(judgment: Judgment) -> list[Flag]:
     """The flags this judgment raises, created if new; existing ones are kept as they are."""
-    earlier = _earlier(judgment)
-    durations = list(earlier.values_list("duration_seconds", flat=True)[:RECENT])
+    at = db_time(judgment.created_at)
+    earlier = [judgment.project_id, at, at, judgment.id]
+    durations = [d for (d,) in run_sql(_DURATIONS, earlier)]
     rationales: list[tuple[int, str]] = []
     if len(normalize(judgment.rationale).split()) >= DUPLICATE_MIN_WORDS:
-        others = earlier.exclude(expert_id=judgment.expert_id)
-        rationales = list(others.values_list("id", "rationale")[:RECENT])
-    item = (
-        Item.objects.select_related("project")
-        .only("response_a", "response_b", "project__estimated_minutes")
-        .get(id=judgment.item_id)
-    )
+        rows = run_sql(_RATIONALES, [*earlier, judgment.expert_id])
+        rationales = [(i, r) for i, r in rows]
+    item = _item_with_project(judgment)
     found = signals(
         duration=judgment.duration_seconds,
         other_durations=durations,
