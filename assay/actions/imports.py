@@ -82,6 +82,7 @@ def import_items(
     try:
         with transaction.atomic():
             created = _insert(project, rows, now)
+            project.refresh_from_db(fields=["status"])
             if project.status in (Project.Status.PUBLISHED, Project.Status.PAUSED):
                 # A new batch in a live project is paid for before it can be worked on.
                 ensure_escrow(project, actor=actor)

@@ -10,6 +10,7 @@ from assay.api.auth import TokenAuth
 from assay.api.credentials import router as credentials_router
 from assay.api.experts import router as experts_router
 from assay.api.flags import router as flags_router
+from assay.api.money import router as money_router
 from assay.api.notifications import router as notifications_router
 from assay.api.project_settings import router as project_settings_router
 from assay.api.projects import router as projects_router
@@ -85,3 +86,4 @@ api.add_router("", public_profiles_router)
 api.add_router("", flags_router)
 api.add_router("", quality_profile_router)
 api.add_router("", reviews_router)
+api.add_router("", money_router)
