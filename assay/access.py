@@ -21,6 +21,7 @@ from assay.models import (
     Judgment,
     Lease,
     Organization,
+    PayoutBatch,
     Project,
     QualificationTest,
     Review,
@@ -213,3 +214,18 @@ def access_judgment_for_requester(user: User, judgment_id: int) -> Judgment:
     if judgment is None:
         raise NotFound("No such submission.", code="judgment_not_found")
     return judgment
+
+
+def access_organization_for_operator(operator: User, organization_id: int) -> Organization:
+    """Any organization, for an operator recording a deposit; nobody else learns it exists."""
+    organization = Organization.objects.filter(id=organization_id).first()
+    if organization is None or not operator.is_staff:
+        raise NotFound("No such organization.", code="organization_not_found")
+    return organization
+
+
+def access_payout_batch_for_operator(operator: User, batch_id: int) -> PayoutBatch:
+    batch = PayoutBatch.objects.filter(id=batch_id).first()
+    if batch is None or not operator.is_staff:
+        raise NotFound("No such payout batch.", code="batch_not_found")
+    return batch
