@@ -487,3 +487,43 @@ def test_operators_record_deposits_and_see_platform_pay(
     [general] = pay["by_domain"]
     assert general["median_hourly_rate_cents"] == 1200  # $1.00 for 5 minutes
     assert pay["available_cents"] == 100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_approvals_on_one_escrow_pay_each_submission_once(
+    make_project: Callable[..., Project], make_expert: Callable[[str], User], alice: User
+) -> None:
+    from tests.test_concurrency import in_parallel
+
+    project = make_project(items=4, overlap=2)
+    made = [work(project, make_expert(f"c{n}")) for n in range(8)]
+    jobs = [
+        lambda j=j: approvals.approve(judgment_id=j.id, actor=alice) for j in made for _ in (1, 2)
+    ]
+    results = in_parallel(jobs)
+    assert not [r for r in results if isinstance(r, BaseException)]
+    assert Transaction.objects.filter(kind=TxKind.APPROVAL).count() == 8
+    assert consistent()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_deposit_key_sent_at_once_from_many_places_deposits_once(acme: Organization) -> None:
+    from tests.test_concurrency import in_parallel
+
+    treasurer = User.objects.get(email="treasurer@assay.test")
+    before = bal(Kind.ORGANIZATION, organization_id=acme.id)
+    results = in_parallel(
+        [
+            lambda: ledger.deposit(
+                actor=treasurer,
+                organization=acme,
+                amount_cents=777,
+                currency="USD",
+                key="wire-same-key",
+            )
+            for _ in range(6)
+        ]
+    )
+    assert not [r for r in results if isinstance(r, BaseException)]
+    assert bal(Kind.ORGANIZATION, organization_id=acme.id) == before + 777
+    assert consistent()
