@@ -63,7 +63,7 @@ def sigmoid(x: FloatArray) -> FloatArray:
     return result
 
 
-def _log_sigmoid(x: FloatArray) -> FloatArray:
+def log_sigmoid(x: FloatArray) -> FloatArray:
     result: FloatArray = -np.logaddexp(0.0, -x)
     return result
 
@@ -71,8 +71,8 @@ def _log_sigmoid(x: FloatArray) -> FloatArray:
 def objective(scores: FloatArray, rows: Rows, weight: FloatArray, prior: float) -> float:
     """Weighted log-likelihood of the rows plus the virtual games' log-likelihood."""
     # An element-wise sum, not np.dot: a BLAS call here wakes its thread pool every step.
-    fit = (weight * _log_sigmoid(scores[rows.winners] - scores[rows.losers])).sum()
-    virtual = 0.5 * prior * (_log_sigmoid(scores) + _log_sigmoid(-scores)).sum()
+    fit = (weight * log_sigmoid(scores[rows.winners] - scores[rows.losers])).sum()
+    virtual = 0.5 * prior * (log_sigmoid(scores) + log_sigmoid(-scores)).sum()
     return float(fit + virtual)
 
 

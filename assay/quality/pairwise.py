@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from assay.quality._bt import Rows, fit, flipped, newton_step, rows_of, sigmoid
+from assay.quality._bt import Rows, fit, flipped, log_sigmoid, newton_step, rows_of, sigmoid
 from assay.quality._common import (
     FloatArray,
     IntArray,
@@ -248,6 +248,83 @@ def _matches(rows: Rows, n_items: int) -> _Matches:
     return _Matches(kept, pair_of.astype(np.intp), pairs, flipped(pairs))
 
 
+TINY = 1e-300  # keeps log() finite where a probability underflows to 0
+
+
+@dataclass(frozen=True)
+class _CrowdBTModel:
+    """Crowd-BT's EM map and the log posterior that every EM step raises."""
+
+    match: _Matches
+    n_workers: int
+    prior: float
+    beta_prior: tuple[float, float]
+
+    def step(self, scores: FloatArray, reliability: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """One E-step, then the reliabilities' M-step and one Newton step on the scores."""
+        match, (a, b) = self.match, self.beta_prior
+        model = sigmoid(scores[match.pairs.winners] - scores[match.pairs.losers])
+        eta = reliability.take(match.kept.workers)
+        honest = match.kept.weight * _truthful_given(model.take(match.pair_of), eta)
+        agreed = tally(match.kept.workers, honest, self.n_workers)
+        judged = tally(match.kept.workers, match.kept.weight, self.n_workers)
+        expected = tally(match.pair_of, honest, len(model))
+        weight = np.concatenate([expected, match.pairs.weight - expected])
+        updated = newton_step(scores, match.both, weight, self.prior)
+        return updated, (agreed + a) / (judged + a + b)
+
+    def log_posterior(self, scores: FloatArray, reliability: FloatArray) -> float:
+        match, (a, b) = self.match, self.beta_prior
+        model = sigmoid(scores[match.pairs.winners] - scores[match.pairs.losers]).take(
+            match.pair_of
+        )
+        eta = reliability.take(match.kept.workers)
+        chance = np.maximum(eta * model + (1.0 - eta) * (1.0 - model), TINY)
+        belief = a * np.log(np.maximum(reliability, TINY)) + b * np.log1p(-reliability)
+        virtual = 0.5 * self.prior * (log_sigmoid(scores) + log_sigmoid(-scores))
+        fit = match.kept.weight * np.log(chance)
+        return float(fit.sum() + belief.sum() + virtual.sum())
+
+
+def _largest_move(before: tuple[FloatArray, ...], after: tuple[FloatArray, ...]) -> float:
+    return max(
+        float(np.max(np.abs(x - y), initial=0.0)) for x, y in zip(before, after, strict=True)
+    )
+
+
+def _squarem(
+    model: _CrowdBTModel, start: tuple[FloatArray, FloatArray], tol: float, max_iter: int
+) -> tuple[FloatArray, FloatArray, int, bool]:
+    """EM sped up by squared extrapolation (SQUAREM, Varadhan and Roland 2008).
+
+    Plain EM here crawls (about 75 steps on 15 items). From two EM steps, SQUAREM
+    jumps along their combined direction, then takes one EM step from there; the
+    jump is kept only if the log posterior did not fall, so the fixed point is the
+    same as EM's. ``iterations`` counts EM steps. Stops when an EM step moves no
+    score or reliability by ``tol``.
+    """
+    current, steps = start, 0
+    while steps < max_iter:
+        first = model.step(*current)
+        steps += 1
+        if _largest_move(current, first) < tol:
+            return first[0], first[1], steps, True
+        second = model.step(*first)
+        steps += 1
+        r = [f - c for f, c in zip(first, current, strict=True)]
+        v = [s - f - d for s, f, d in zip(second, first, r, strict=True)]
+        v_norm = np.sqrt(sum(float(x @ x) for x in v))
+        alpha = min(-np.sqrt(sum(float(x @ x) for x in r)) / max(v_norm, 1e-300), -1.0)
+        scores, reliability = (
+            c - 2 * alpha * d + alpha**2 * w for c, d, w in zip(current, r, v, strict=True)
+        )
+        jumped = model.step(scores, np.clip(reliability, 1e-9, 1 - 1e-9))
+        steps += 1
+        fallback = model.log_posterior(*second)
+        current = jumped if model.log_posterior(*jumped) >= fallback else second
+    return current[0], current[1], steps, False
+
+
 def _crowd_bt_em(
     data: Comparisons,
     rows: Rows,
@@ -256,30 +333,13 @@ def _crowd_bt_em(
     tol: float,
     max_iter: int,
 ) -> tuple[FloatArray, FloatArray, int, bool]:
-    """Alternate the E-step (who was truthful) with reliability and score updates."""
+    """EM from plain Bradley-Terry scores and the prior mean reliability."""
     match = _matches(rows, data.n_items)
     a, b = beta_prior
     scores, _, _ = fit(np.zeros(data.n_items), match.pairs, match.pairs.weight, prior, 1e-6, 100)
     reliability = np.full(data.n_workers, a / (a + b))
-    judged = tally(match.kept.workers, match.kept.weight, data.n_workers)
-    n_pairs = len(match.pairs.weight)
-    for iteration in range(1, max_iter + 1):
-        model = sigmoid(scores[match.pairs.winners] - scores[match.pairs.losers])
-        honest = match.kept.weight * _truthful_given(
-            model.take(match.pair_of), reliability.take(match.kept.workers)
-        )
-        agreed = tally(match.kept.workers, honest, data.n_workers)
-        updated_reliability = (agreed + a) / (judged + a + b)
-        expected = tally(match.pair_of, honest, n_pairs)
-        weight = np.concatenate([expected, match.pairs.weight - expected])
-        updated = newton_step(scores, match.both, weight, prior)
-        change = max(
-            np.max(np.abs(updated - scores)), np.max(np.abs(updated_reliability - reliability))
-        )
-        scores, reliability = updated, updated_reliability
-        if change < tol:
-            return scores, reliability, iteration, True
-    return scores, reliability, max_iter, False
+    model = _CrowdBTModel(match, data.n_workers, prior, beta_prior)
+    return _squarem(model, (scores, reliability), tol, max_iter)
 
 
 def crowd_bt(
@@ -294,11 +354,12 @@ def crowd_bt(
 
     A worker reports the better item with probability eta and the other one
     otherwise, so a careless worker's votes count for less and an adversarial one's
-    (eta < 0.5) are read in reverse. Each iteration does one E-step and one Newton step
-    on the expected win rows. ``reliability_prior`` is the Beta(a, b) prior on eta:
-    the default (4, 1) assumes workers are mostly careful (mean 0.8), which also
-    keeps EM in the mode where scores are not globally reversed. It starts from
-    plain Bradley-Terry scores.
+    (eta < 0.5) are read in reverse. Each EM step does one E-step and one Newton
+    step on the expected wins per ordered pair; SQUAREM extrapolation cuts the number
+    of steps about threefold (``iterations`` counts EM steps). ``reliability_prior``
+    is the Beta(a, b) prior on eta: the default (4, 1) assumes workers are mostly
+    careful (mean 0.8), which also keeps EM in the mode where scores are not globally
+    reversed. It starts from plain Bradley-Terry scores.
     """
     if prior <= 0:
         raise ValueError("prior must be positive so that every score stays finite")

@@ -100,6 +100,54 @@ def test_crowd_bt_discounts_an_adversarial_worker() -> None:
     )
 
 
+def textbook_crowd_bt(data: Comparisons, sweeps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Plain EM, row by row, with the scores' M-step solved by gradient ascent.
+
+    Slow and simple on purpose: crowd_bt (grouped pairs, one Newton step per EM
+    step, squared extrapolation) must land on the same fixed point.
+    """
+    a, b, prior = 4.0, 1.0, 1.0
+    winners = np.r_[data.left, data.right]
+    losers = np.r_[data.right, data.left]
+    weight = np.r_[data.outcome, 1 - data.outcome]
+    workers = np.r_[data.workers, data.workers]
+    scores, eta = np.zeros(data.n_items), np.full(data.n_workers, a / (a + b))
+    for _ in range(sweeps):
+        model = 1 / (1 + np.exp(scores[losers] - scores[winners]))
+        honest = eta[workers] * model
+        honest = weight * honest / (honest + (1 - eta[workers]) * (1 - model))
+        eta = np.array(
+            [
+                (honest[workers == w].sum() + a) / (weight[workers == w].sum() + a + b)
+                for w in range(data.n_workers)
+            ]
+        )
+        for _ in range(20):
+            won = 1 / (1 + np.exp(scores[losers] - scores[winners]))
+            pull = honest * (1 - won) - (weight - honest) * won
+            gradient = np.zeros(data.n_items)
+            np.add.at(gradient, winners, pull)
+            np.add.at(gradient, losers, -pull)
+            gradient += prior * (0.5 - 1 / (1 + np.exp(-scores)))
+            scores = scores + 0.5 * gradient / (len(winners) / data.n_items)
+    return scores - scores.mean(), eta
+
+
+def test_crowd_bt_lands_on_the_textbook_em_fixed_point() -> None:
+    data = simulate(np.linspace(-1, 1, 6), 600, seed=5, reliability=np.array([0.9, 0.7, 0.3]))
+    ties = comparisons(
+        left=data.left,
+        right=data.right,
+        outcome=np.where(np.arange(600) % 7 == 0, 0.5, data.outcome),
+        workers=data.workers,
+    )
+    for case in (data, ties):
+        result = crowd_bt(data=case, tol=1e-10)
+        scores, eta = textbook_crowd_bt(case, sweeps=400)
+        np.testing.assert_allclose(result.scores, scores, atol=1e-5)
+        np.testing.assert_allclose(result.reliability, eta, atol=1e-5)
+
+
 def test_crowd_bt_reports_a_preferred_side_per_comparison() -> None:
     data = simulate(np.array([0.0, 3.0]), 200, seed=2)
     result = crowd_bt(data=data)
