@@ -182,7 +182,7 @@ def prepare(database_url: str, items: int, experts: int) -> tuple[int, list[str]
     from django.db import connection
 
     from assay import clock
-    from assay.actions import accounts, projects
+    from assay.actions import accounts, ledger, projects
     from assay.actions.tokens import create_token
     from assay.models import Item, Organization
 
@@ -194,6 +194,12 @@ def prepare(database_url: str, items: int, experts: int) -> tuple[int, list[str]
         organization=f"Bench {tag}",
     )
     org = Organization.objects.get(name=f"Bench {tag}")
+    operator = accounts.create_operator(
+        email=f"operator-{tag}@bench.test", password="bench-password-2026"
+    )
+    ledger.deposit(
+        actor=operator, organization=org, amount_cents=10**10, currency="USD", key=f"bench-{tag}"
+    )
     terms = projects.ProjectTerms("Bench", "", 3, 100, 3)
     project = projects.create_project(actor=owner, organization=org, terms=terms, guidelines="g")
     now = clock.now()

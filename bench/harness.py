@@ -39,6 +39,27 @@ def requester_project(label: str) -> tuple[Any, Any]:
         organization=f"Bench {tag}",
     )
     org = Organization.objects.get(name=f"Bench {tag}")
+    fund(org)
     terms = projects.ProjectTerms("Bench", "", 3, 100, 3)
     project = projects.create_project(actor=owner, organization=org, terms=terms, guidelines="g")
     return owner, project
+
+
+def fund(organization: Any, cents: int = 10**10) -> None:
+    """Deposit enough for any benchmark project's escrow, as an operator would."""
+    from assay.actions import accounts, ledger
+    from assay.models import User
+
+    tag = time.time_ns()
+    operator = User.objects.filter(email="bench-operator@bench.test").first()
+    if operator is None:
+        operator = accounts.create_operator(
+            email="bench-operator@bench.test", password="bench-password-2026"
+        )
+    ledger.deposit(
+        actor=operator,
+        organization=organization,
+        amount_cents=cents,
+        currency="USD",
+        key=f"bench-{tag}",
+    )
