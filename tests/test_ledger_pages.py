@@ -17,6 +17,7 @@ from assay.actions.judgments import submit_judgment
 from assay.actions.ledger import Kind, Owner, balance
 from assay.ledger_check import run_checks
 from assay.models import Judgment, Organization, Payout, PayoutBatch, Project, Transaction, User
+from assay.web.money import money_text
 from tests.conftest import PASSWORD
 
 Web = Callable[[User], Client]
@@ -427,3 +428,9 @@ def test_run_payouts_with_nothing_due_says_so(web: Web, oscar: User) -> None:
     response = web(oscar).post("/ops/pay/run/", follow=True)
     assert "Nothing to pay out" in response.content.decode()
     assert PayoutBatch.objects.count() == 0
+
+
+def test_negative_balances_show_with_a_minus_sign() -> None:
+    # Platform funds have no floor: test pay the platform guarantees can take them below 0.
+    assert money_text(-150, "USD") == "-$1.50"
+    assert money_text(150, "USD") == "$1.50"
