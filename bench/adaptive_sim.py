@@ -11,11 +11,13 @@ adaptive arm runs ``assay.quality.adaptive`` (vectorized); a sample of items is
 re-checked against the single-item ``decide``.
 
 The fixed policies show what a requester gets from a confidence target chosen
-beforehand. The "fewest to match" rows answer a different question: how few
-judgments the rule needs to equal fixed 5's accuracy, with the target (min 2, max 7)
-picked with hindsight from a grid of 0.700 to 0.995. With ``--seeds N`` the whole
-simulation is repeated on N seeds (new experts, gold, items) and a summary gives the
-median and range of those shares.
+beforehand. The last three rows scan the target (min 2, max 7, 0.700 to 0.995):
+"fewest to match" picks it with hindsight, as the cheapest target whose true
+accuracy equals fixed 5's; "target from expected accuracy" picks it without the
+truth, as the lowest target whose expected accuracy (the mean top posterior, which
+the model computes from the votes alone) reaches fixed 5's expected accuracy. With
+``--seeds N`` the whole simulation is repeated on N seeds (new experts, gold, items)
+and a summary gives the median and range of those shares.
 
     .venv/bin/python bench/adaptive_sim.py [--items 20000] [--experts 60] [--seed 7]
                                            [--seeds 1]
@@ -95,21 +97,32 @@ def world(confusion: np.ndarray, n_items: int, rng: np.random.Generator) -> Worl
     return World(truth, order, flat.reshape(n_items, most), accuracy, n_classes)
 
 
-def fixed_arm(w: World) -> tuple[float, float, int]:
-    """Accuracy of the first FIXED answers per item: majority vote, and accuracy-weighted."""
+def expected_accuracy(log_score: np.ndarray) -> float:
+    """The accuracy the model itself expects: the mean top posterior (no truth used)."""
+    posterior = np.exp(log_score - log_score.max(axis=1, keepdims=True))
+    return float(np.mean(posterior.max(axis=1) / posterior.sum(axis=1)))
+
+
+def fixed_arm(w: World) -> tuple[float, float, float, int]:
+    """The first FIXED answers per item: accuracy by majority vote and accuracy-weighted,
+    the weighted arm's expected accuracy, and the majority-vote ties."""
     n_items = len(w.truth)
     items = np.repeat(np.arange(n_items), FIXED)
     labels, voters = w.answers[:, :FIXED].ravel(), w.order[:, :FIXED].ravel()
     data = judgments(items=items, workers=voters, labels=labels, n_classes=w.n_classes)
     voted = majority_vote(data=data)
     evidence = vote_evidence(labels=labels, accuracies=w.accuracy[voters], n_classes=w.n_classes)
-    weighted = evidence.reshape(n_items, FIXED, w.n_classes).sum(axis=1).argmax(axis=1)
+    log_score = evidence.reshape(n_items, FIXED, w.n_classes).sum(axis=1)
     mv_accuracy = float(np.mean(voted.truth.labels == w.truth))
-    return mv_accuracy, float(np.mean(weighted == w.truth)), voted.ties
+    weighted = float(np.mean(log_score.argmax(axis=1) == w.truth))
+    return mv_accuracy, weighted, expected_accuracy(log_score), voted.ties
 
 
-def adaptive_arm(w: World, policy: Policy) -> tuple[float, np.ndarray]:
-    """One more expert per round for every undecided item: (accuracy, votes used per item)."""
+def adaptive_arm(w: World, policy: Policy) -> tuple[float, np.ndarray, float]:
+    """One more expert per round for every undecided item.
+
+    Returns the accuracy, the votes used per item and the expected accuracy.
+    """
     log_score = np.full((len(w.truth), w.n_classes), -np.log(w.n_classes))
     used = np.zeros(len(w.truth), dtype=np.intp)
     active = np.ones(len(w.truth), dtype=bool)
@@ -125,7 +138,8 @@ def adaptive_arm(w: World, policy: Policy) -> tuple[float, np.ndarray]:
         confidence = posterior.max(axis=1) / posterior.sum(axis=1)
         stop, _ = stopping(confidence=confidence, votes=used[rows], policy=policy)
         active[rows[stop]] = False
-    return float(np.mean(log_score.argmax(axis=1) == w.truth)), used
+    accuracy = float(np.mean(log_score.argmax(axis=1) == w.truth))
+    return accuracy, used, expected_accuracy(log_score)
 
 
 def check_against_decide(w: World, policy: Policy, used: np.ndarray) -> None:
@@ -144,40 +158,57 @@ def check_against_decide(w: World, policy: Policy, used: np.ndarray) -> None:
             raise SystemExit(f"item {item}: the batch loop diverged from decide()")
 
 
-def fewest(w: World, goals: dict[str, float]) -> dict[str, tuple[float, float, float]]:
-    """Per goal accuracy, the fewest judgments/item (and target, accuracy) that reach it."""
+Scan = list[tuple[float, float, float, float]]  # (judgments/item, target, accuracy, expected)
+
+
+def scan_targets(w: World) -> Scan:
+    """The rule with min 2, max 7 at every target of the grid."""
     scan = []
     for target in TARGETS:
-        accuracy, used = adaptive_arm(w, Policy(min_votes=2, max_votes=7, target=target))
-        scan.append((float(used.mean()), target, accuracy))
-    best = {}
-    for goal, level in goals.items():
-        reached = [entry for entry in scan if entry[2] >= level]
-        best[goal] = min(reached) if reached else (float("nan"), float("nan"), float("nan"))
-    return best
+        accuracy, used, expected = adaptive_arm(w, Policy(min_votes=2, max_votes=7, target=target))
+        scan.append((float(used.mean()), target, accuracy, expected))
+    return scan
+
+
+def fewest(scan: Scan, level: float) -> tuple[float, float, float, float]:
+    """Hindsight: the cheapest target whose true accuracy reaches ``level``."""
+    reached = [entry for entry in scan if entry[2] >= level]
+    return min(reached) if reached else (float("nan"),) * 4
+
+
+def without_truth(scan: Scan, expected: float) -> tuple[float, float, float, float]:
+    """No hindsight: the lowest target whose expected accuracy reaches fixed 5's."""
+    return next((entry for entry in scan if entry[3] >= expected), scan[-1])
 
 
 def report(name: str, w: World) -> dict[str, float]:
     """Print one crowd's table; return the shares of fixed 5 the summary needs."""
-    mv, weighted, ties = fixed_arm(w)
+    mv, weighted, expected, ties = fixed_arm(w)
     print(f"\n{name}, {w.n_classes} classes")
-    print(f"  {'arm':<48} {'judgments/item':>14} {'vs fixed 5':>10} {'accuracy':>9}")
-    print(f"  {f'fixed 5, majority vote ({ties} ties)':<48} {FIXED:>14.2f} {'100%':>10} {mv:>9.4f}")
-    print(f"  {'fixed 5, accuracy-weighted':<48} {FIXED:>14.2f} {'100%':>10} {weighted:>9.4f}")
+    print(f"  {'arm':<50} {'judgments/item':>14} {'vs fixed 5':>10} {'accuracy':>9}")
+    print(f"  {f'fixed 5, majority vote ({ties} ties)':<50} {FIXED:>14.2f} {'100%':>10} {mv:>9.4f}")
+    print(f"  {'fixed 5, accuracy-weighted':<50} {FIXED:>14.2f} {'100%':>10} {weighted:>9.4f}")
     shares = {}
     for policy in POLICIES:
-        accuracy, used = adaptive_arm(w, policy)
+        accuracy, used, _ = adaptive_arm(w, policy)
         check_against_decide(w, policy, used)
         label = f"adaptive {policy.min_votes}-{policy.max_votes} @ {policy.target}"
         label += " (default)" if policy == Policy() else ""
         share = used.mean() / FIXED
-        print(f"  {label:<48} {used.mean():>14.2f} {share:>10.0%} {accuracy:>9.4f}")
+        print(f"  {label:<50} {used.mean():>14.2f} {share:>10.0%} {accuracy:>9.4f}")
         if policy == Policy():
             shares["default"], shares["default gain"] = share, accuracy - weighted
-    for goal, (used_mean, target, accuracy) in fewest(w, {"MV": mv, "weighted": weighted}).items():
-        label = f"fewest to match fixed 5 {goal} (2-7 @ {target:.3f})"
-        print(f"  {label:<48} {used_mean:>14.2f} {used_mean / FIXED:>10.0%} {accuracy:>9.4f}")
-        shares[f"match {goal}"] = used_mean / FIXED
+    scan = scan_targets(w)
+    picks = {
+        "fewest to match fixed 5 MV": fewest(scan, mv),
+        "fewest to match fixed 5 weighted": fewest(scan, weighted),
+        "target from expected accuracy": without_truth(scan, expected),
+    }
+    for goal, (used_mean, target, accuracy, _) in picks.items():
+        label = f"{goal} (2-7 @ {target:.3f})"
+        print(f"  {label:<50} {used_mean:>14.2f} {used_mean / FIXED:>10.0%} {accuracy:>9.4f}")
+        shares[goal] = used_mean / FIXED
+    shares["no-truth gain"] = picks["target from expected accuracy"][2] - weighted
     return shares
 
 
@@ -188,16 +219,21 @@ def spread(values: list[float], unit: str, digits: int = 0) -> str:
 
 def summary(results: dict[str, list[dict[str, float]]]) -> None:
     """Median and range over the seeds of each crowd's shares of fixed 5."""
+    columns = {
+        "default policy: share": ("default", "%", 0),
+        "its accuracy - fixed 5 weighted (points)": ("default gain", "", 1),
+        "fewest to match MV": ("fewest to match fixed 5 MV", "%", 0),
+        "fewest to match weighted": ("fewest to match fixed 5 weighted", "%", 0),
+        "target from expected accuracy: share": ("target from expected accuracy", "%", 0),
+        "its accuracy - fixed 5 weighted (points) ": ("no-truth gain", "", 1),
+    }
     print("\nOver the seeds, median (min to max):\n")
-    print("| crowd | default: share | default: accuracy - fixed 5 weighted, points |", end="")
-    print(" fewest to match MV | fewest to match weighted |")
-    print("|---" * 5 + "|")
+    print("| crowd | " + " | ".join(name.strip() for name in columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
     for crowd, runs in results.items():
         cells = [
-            spread([100 * run["default"] for run in runs], "%"),
-            spread([100 * run["default gain"] for run in runs], "", digits=1),
-            spread([100 * run["match MV"] for run in runs], "%"),
-            spread([100 * run["match weighted"] for run in runs], "%"),
+            spread([100 * run[key] for run in runs], unit, digits)
+            for key, unit, digits in columns.values()
         ]
         print(f"| {crowd} | " + " | ".join(cells) + " |")
 
