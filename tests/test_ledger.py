@@ -527,3 +527,10 @@ def test_one_deposit_key_sent_at_once_from_many_places_deposits_once(acme: Organ
     assert not [r for r in results if isinstance(r, BaseException)]
     assert bal(Kind.ORGANIZATION, organization_id=acme.id) == before + 777
     assert consistent()
+
+
+def test_negative_amounts_print_with_the_sign_first() -> None:
+    from assay.domain.pay import format_money
+
+    assert format_money(-150, "USD") == "-$1.50"
+    assert format_money(-5, "CHF") == "-0.05 CHF"

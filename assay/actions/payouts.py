@@ -9,6 +9,7 @@ a provider with an API (Stripe Connect, Wise, PayPal Payouts) plugs in.
 from __future__ import annotations
 
 import csv
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -119,7 +120,7 @@ def run_payouts(
     transit are not paid twice."""
     sender: PaymentProvider = provider or ManualProvider()
     minimum = settings.PAYOUT_MINIMUM_CENTS
-    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    run = uuid.uuid4().hex[:16]  # one key per run and account: a rerun starts afresh
     for account in Account.objects.filter(
         kind=Kind.AVAILABLE, balance_cents__gte=minimum, expert__isnull=False
     ).select_related("expert"):
@@ -129,7 +130,7 @@ def run_payouts(
             expert=account.expert,
             amount_cents=account.balance_cents,
             currency=account.currency,
-            key=f"run-{stamp}-{account.id}",
+            key=f"run-{run}-{account.id}",
         )
     batches = []
     currencies = (
@@ -172,6 +173,8 @@ def confirm_batch(
         batch = PayoutBatch.objects.select_for_update().filter(id=batch_id).first()
         if batch is None:
             raise NotFound("No such payout batch.", code="batch_not_found")
+        if batch.confirmed_at is not None:
+            return 0, 0
         payouts = list(batch.payouts.select_for_update().order_by("id"))
         unknown = set(failed) - {p.id for p in payouts}
         if unknown:

@@ -14,8 +14,9 @@ def hourly_rate_cents(pay_cents: int, estimated_minutes: int) -> int:
 
 def format_money(cents: int, currency: str) -> str:
     symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency)
-    amount = f"{cents // 100:,}.{cents % 100:02d}"
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+    sign, size = ("-", -cents) if cents < 0 else ("", cents)
+    amount = f"{size // 100:,}.{size % 100:02d}"
+    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
 
 
 def lease_length(estimated_minutes: int, *, minimum_minutes: int, factor: int) -> dt.timedelta:
