@@ -83,7 +83,11 @@ def _serve_processes(host: str, port: int, threads: int, workers: int) -> None:
         "--threads",
         str(threads),
         "--worker-class",
-        "gthread",
+        "gthread" if threads > 1 else "sync",
+        # Each request on a new connection, so the kernel spreads them over the workers:
+        # with keep-alive, the first worker to wake would hold every client's connection.
+        "--keep-alive",
+        "0",
         "--error-logfile",
         "-",
         "--log-level",

@@ -194,11 +194,9 @@ def prepare(database_url: str, items: int, experts: int) -> tuple[int, list[str]
         organization=f"Bench {tag}",
     )
     org = Organization.objects.get(name=f"Bench {tag}")
-    operator = accounts.create_operator(
-        email=f"operator-{tag}@bench.test", password="bench-password-2026"
-    )
-    ledger.deposit(
-        actor=operator, organization=org, amount_cents=10**10, currency="USD", key=f"bench-{tag}"
+    treasurer = accounts.create_operator(email=f"ops-{tag}@bench.test", password="bench-pw-2026")
+    ledger.deposit(  # publishing sets aside escrow for all planned work
+        actor=treasurer, organization=org, amount_cents=10**11, currency="USD", key=f"b-{tag}"
     )
     terms = projects.ProjectTerms("Bench", "", 3, 100, 3)
     project = projects.create_project(actor=owner, organization=org, terms=terms, guidelines="g")

@@ -101,10 +101,12 @@ def _store(
             created_at=now,
         )
         Item.objects.filter(id=lease.item_id).update(judgment_count=F("judgment_count") + 1)
-        commit_submission(judgment)
         after_judgment(judgment)
         sample_for_review(judgment)
         _flag(judgment)
+        # Last: it updates the project's escrow account, a row every submission in the
+        # project writes, so its lock is held only until the commit right after.
+        commit_submission(judgment)
     return judgment, True
 
 
