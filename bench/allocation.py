@@ -4,7 +4,7 @@ The server is started as a user would deploy it (``assay serve``), on SQLite
 and on PostgreSQL, and loaded from separate processes on the same machine.
 
     .venv/bin/python bench/allocation.py [--experts 20,100,500] [--seconds 15]
-        [--rate 100] [--databases sqlite,postgres] [--threads 8]
+        [--rate 100] [--databases sqlite,postgres] [--workers 2] [--threads 8]
 
 Closed loop: K experts, no think time, for saturation throughput.
 Open loop: a fixed offered rate of cycles per second spread over K experts,
@@ -376,7 +376,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100)
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)  # one process per core here
     parser.add_argument("--databases", default="sqlite,postgres")
     args = parser.parse_args()
     names = args.databases.split(",")
