@@ -1,5 +1,14 @@
 from assay.models.accounts import ApiToken, ExpertProfile, Membership, Organization, User
 from assay.models.experts import Credential, Domain, Evidence, ExpertDomain, ExpertLanguage, Skill
+from assay.models.governance import (
+    AlgorithmChange,
+    Appeal,
+    AuditEvent,
+    Decision,
+    Recommendation,
+    RequesterRating,
+    Restriction,
+)
 from assay.models.ledger import Account, Entry, Payout, PayoutBatch, Transaction
 from assay.models.pools import Notification, PoolMember
 from assay.models.projects import GuidelineVersion, Project, ProjectExpert
@@ -8,10 +17,14 @@ from assay.models.work import Flag, Item, Judgment, Lease, QualitySnapshot, Revi
 
 __all__ = [
     "Account",
+    "AlgorithmChange",
     "Answer",
     "ApiToken",
+    "Appeal",
     "Attempt",
+    "AuditEvent",
     "Credential",
+    "Decision",
     "Domain",
     "Earning",
     "Entry",
@@ -35,6 +48,9 @@ __all__ = [
     "QualificationTest",
     "QualitySnapshot",
     "Question",
+    "Recommendation",
+    "RequesterRating",
+    "Restriction",
     "Review",
     "Skill",
     "Transaction",

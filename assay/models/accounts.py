@@ -11,6 +11,9 @@ class User(AbstractUser):
         OPERATOR = "operator", "Operator"
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.EXPERT)
+    # Set while a suspension or removal decided by an operator is in effect: no work is
+    # offered, but the expert can still sign in to read the statement and appeal.
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def is_expert(self) -> bool:
