@@ -17,10 +17,13 @@ accuracy equals fixed 5's; "target from expected accuracy" picks it without the
 truth, as the lowest target whose expected accuracy (the mean top posterior, which
 the model computes from the votes alone) reaches fixed 5's expected accuracy. With
 ``--seeds N`` the whole simulation is repeated on N seeds (new experts, gold, items)
-and a summary gives the median and range of those shares.
+and a summary gives the median and range of those shares. ``--optimal`` adds, for
+two classes, the Bayes-optimal stopping rule (dynamic programming over the votes'
+log-odds, cost per vote picked with hindsight): a floor for any stopping rule that
+sees the same votes and accuracies.
 
     .venv/bin/python bench/adaptive_sim.py [--items 20000] [--experts 60] [--seed 7]
-                                           [--seeds 1]
+                                           [--seeds 1] [--optimal]
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assay.quality.adaptive import Policy, decide, stopping, vote_evidence
+from assay.quality.adaptive import ACCURACY_BOUNDS, Policy, decide, stopping, vote_evidence
 from assay.quality.labels import judgments, majority_vote
 from assay.quality.simulate import sample_answers, worker_confusions
 
@@ -47,6 +50,8 @@ POLICIES = [
     Policy(min_votes=2, max_votes=9, target=0.99),
 ]
 TARGETS = [round(0.7 + 0.005 * step, 3) for step in range(60)]
+LOG_ODDS = np.linspace(-20.0, 20.0, 8001)
+COSTS = np.geomspace(0.002, 0.2, 40)
 TIERS = {"share": [0.4, 0.4, 0.2], "low": [0.9, 0.75, 0.55], "high": [0.97, 0.9, 0.7]}
 
 
@@ -181,7 +186,54 @@ def without_truth(scan: Scan, expected: float) -> tuple[float, float, float, flo
     return next((entry for entry in scan if entry[3] >= expected), scan[-1])
 
 
-def report(name: str, w: World) -> dict[str, float]:
+def optimal_stops(accuracy: np.ndarray, cost: float, most: int = 7) -> list[np.ndarray]:
+    """Bayes-optimal stopping for two classes, by dynamic programming over the log-odds.
+
+    Under the one-coin model with the pool's estimated accuracies and the next expert
+    drawn from the pool, ``stops[n]`` says, for each log-odds of class 0 on the grid,
+    whether to stop after n votes (at least 2, at most ``most``) so as to maximize
+    expected accuracy minus ``cost`` per vote. No rule that sees the same votes and
+    accuracies does better at the same cost.
+    """
+    q = np.clip(accuracy, *ACCURACY_BOUNDS)
+    step = np.log(q / (1.0 - q))
+    settle = 1.0 / (1.0 + np.exp(-np.abs(LOG_ODDS)))
+    first = (1.0 / (1.0 + np.exp(-LOG_ODDS)))[:, None]
+    says_first = first * q + (1.0 - first) * (1.0 - q)
+    value, stops = settle, [np.ones(len(LOG_ODDS), dtype=bool)] * (most + 1)
+    for n in range(most - 1, -1, -1):
+        up = np.interp(LOG_ODDS[:, None] + step, LOG_ODDS, value)
+        down = np.interp(LOG_ODDS[:, None] - step, LOG_ODDS, value)
+        ahead = (says_first * up + (1.0 - says_first) * down).mean(axis=1) - cost
+        stops[n] = (n >= 2) & (settle >= ahead)
+        value = np.where(stops[n], settle, ahead)
+    return stops
+
+
+def optimal_arm(w: World, stops: list[np.ndarray]) -> tuple[float, float]:
+    """The optimal stopping rule on the simulated answers: (accuracy, judgments/item)."""
+    q = np.clip(w.accuracy, *ACCURACY_BOUNDS)
+    step = np.log(q / (1.0 - q))
+    log_odds, used = np.zeros(len(w.truth)), np.zeros(len(w.truth), dtype=np.intp)
+    active = np.ones(len(w.truth), dtype=bool)
+    for slot in range(len(stops) - 1):
+        rows = np.flatnonzero(active)
+        sign = np.where(w.answers[rows, slot] == 0, 1.0, -1.0)
+        log_odds[rows] += sign * step[w.order[rows, slot]]
+        used[rows] += 1
+        cell = np.clip(np.searchsorted(LOG_ODDS, log_odds[rows]), 0, len(LOG_ODDS) - 1)
+        active[rows[stops[slot + 1][cell]]] = False
+    return float(np.mean(np.where(log_odds >= 0, 0, 1) == w.truth)), float(used.mean())
+
+
+def optimal(w: World, level: float) -> tuple[float, float, float]:
+    """Hindsight over the cost per vote: the cheapest optimal rule reaching ``level``."""
+    runs = [(*optimal_arm(w, optimal_stops(w.accuracy, cost))[::-1], cost) for cost in COSTS]
+    reached = [run for run in runs if run[1] >= level]
+    return min(reached) if reached else (float("nan"),) * 3
+
+
+def report(name: str, w: World, with_optimal: bool) -> dict[str, float]:
     """Print one crowd's table; return the shares of fixed 5 the summary needs."""
     mv, weighted, expected, ties = fixed_arm(w)
     print(f"\n{name}, {w.n_classes} classes")
@@ -209,6 +261,11 @@ def report(name: str, w: World) -> dict[str, float]:
         print(f"  {label:<50} {used_mean:>14.2f} {used_mean / FIXED:>10.0%} {accuracy:>9.4f}")
         shares[goal] = used_mean / FIXED
     shares["no-truth gain"] = picks["target from expected accuracy"][2] - weighted
+    if with_optimal and w.n_classes == 2:
+        used_mean, accuracy, cost = optimal(w, weighted)
+        label = f"optimal stopping to match weighted (cost {cost:.3f})"
+        print(f"  {label:<50} {used_mean:>14.2f} {used_mean / FIXED:>10.0%} {accuracy:>9.4f}")
+        shares["optimal"] = used_mean / FIXED
     return shares
 
 
@@ -226,13 +283,14 @@ def summary(results: dict[str, list[dict[str, float]]]) -> None:
         "fewest to match weighted": ("fewest to match fixed 5 weighted", "%", 0),
         "target from expected accuracy: share": ("target from expected accuracy", "%", 0),
         "its accuracy - fixed 5 weighted (points) ": ("no-truth gain", "", 1),
+        "optimal stopping to match weighted": ("optimal", "%", 0),
     }
     print("\nOver the seeds, median (min to max):\n")
     print("| crowd | " + " | ".join(name.strip() for name in columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
     for crowd, runs in results.items():
         cells = [
-            spread([100 * run[key] for run in runs], unit, digits)
+            spread([100 * run[key] for run in runs], unit, digits) if key in runs[0] else "-"
             for key, unit, digits in columns.values()
         ]
         print(f"| {crowd} | " + " | ".join(cells) + " |")
@@ -244,6 +302,9 @@ def main() -> None:
     parser.add_argument("--experts", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--seeds", type=int, default=1, help="repeat on this many seeds")
+    parser.add_argument(
+        "--optimal", action="store_true", help="also the Bayes-optimal stopping rule (2 classes)"
+    )
     args = parser.parse_args()
     results: dict[str, list[dict[str, float]]] = {}
     for seed in range(args.seed, args.seed + args.seeds):
@@ -254,11 +315,11 @@ def main() -> None:
         for n_classes in (2, 3):
             rng = np.random.default_rng(seed)
             panel = expert_panel(args.experts, n_classes, rng)
-            shares = report("Expert panel", world(panel, args.items, rng))
+            shares = report("Expert panel", world(panel, args.items, rng), args.optimal)
             results.setdefault(f"expert panel, {n_classes} classes", []).append(shares)
             rng = np.random.default_rng(seed)
             crowd = worker_confusions(n_workers=args.experts, n_classes=n_classes, rng=rng)
-            shares = report("Open crowd", world(crowd, args.items, rng))
+            shares = report("Open crowd", world(crowd, args.items, rng), args.optimal)
             results.setdefault(f"open crowd, {n_classes} classes", []).append(shares)
     if args.seeds > 1:
         summary(results)
