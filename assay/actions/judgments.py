@@ -10,7 +10,7 @@ from django.db.models import F
 
 from assay import clock
 from assay.actions.leases import active_lease
-from assay.actions.ledger import commit_submission
+from assay.actions.ledger import commit_submission, pay_for
 from assay.actions.quality import after_judgment
 from assay.actions.reviews import sample_for_review
 from assay.actions.signals import flag_judgment
@@ -87,6 +87,7 @@ def _store(
         guidelines = project.guidelines
         if guidelines is None:
             raise Conflict("This project has no guidelines.", code="no_guidelines")
+        duration = max(0, int((now - lease.created_at).total_seconds()))
         judgment = Judgment.objects.create(
             lease=lease,
             item=lease.item,
@@ -97,8 +98,12 @@ def _store(
             strength=strength,
             rationale=rationale,
             idempotency_key=key,
-            duration_seconds=max(0, int((now - lease.created_at).total_seconds())),
+            duration_seconds=duration,
             created_at=now,
+            # What commit_submission sets aside last in this transaction; it corrects
+            # both if the pay cannot be funded.
+            funded=True,
+            pay_cents=pay_for(project, duration),
         )
         Item.objects.filter(id=lease.item_id).update(judgment_count=F("judgment_count") + 1)
         after_judgment(judgment)
