@@ -56,6 +56,10 @@ SETTINGS: tuple[Setting, ...] = (
         "TOPUP_AFTER_SUBMISSIONS", "20", "Submissions before real times are checked against pay."
     ),
     Setting("PAYOUT_MINIMUM", "10.00", "Smallest available balance a payout run pays out."),
+    Setting("APPEAL_ACKNOWLEDGE_DAYS", "2", "Days within which an appeal is acknowledged."),
+    Setting("APPEAL_DECIDE_DAYS", "7", "Days within which an appeal is decided with reasons."),
+    Setting("MIN_EVIDENCE", "5", "Evidence items a suspension or removal must cite."),
+    Setting("NOTICE_DAYS", "7", "Days of notice before an algorithm change takes effect."),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from assay import clock
 from assay.domain.credentials import is_current
 from assay.domain.eligibility import ExpertFacts, Requirements, Unmet, unmet_requirements
-from assay.models import Credential, Project, ProjectExpert, Skill, User
+from assay.models import Credential, Project, ProjectExpert, Restriction, Skill, User
 
 
 def _with_facts(experts: QuerySet[User], now: dt.datetime) -> QuerySet[User]:
@@ -92,17 +92,38 @@ def explain(expert: User, projects: Iterable[Project]) -> list[tuple[Project, li
     the common open project costs no query here.
     """
     pairs = [(project, requirements_of(project)) for project in projects]
+    if expert.suspended_at is not None:
+        return [(project, [SUSPENDED]) for project, _ in pairs]
+    restricted = set(Restriction.objects.filter(expert=expert).values_list("project_id", flat=True))
     if not any(_has_requirements(req) for _, req in pairs):
-        return [(project, []) for project, _ in pairs]
+        return [(project, [RESTRICTED] if project.id in restricted else []) for project, _ in pairs]
     facts = facts_for(expert)
-    return [(project, unmet_requirements(facts, req)) for project, req in pairs]
+    return [
+        (project, [RESTRICTED] if project.id in restricted else unmet_requirements(facts, req))
+        for project, req in pairs
+    ]
+
+
+# Decisions by a named operator (docs/governance.md), never by an automated system.
+SUSPENDED = Unmet(
+    "suspended",
+    "Your account is suspended by an operator's decision, so no work is offered.",
+    "Read the statement of reasons under Decisions; you can appeal it there.",
+)
+RESTRICTED = Unmet(
+    "restricted",
+    "An operator's decision keeps you out of this project.",
+    "Read the statement of reasons under Decisions; you can appeal it there.",
+)
 
 
 def eligible_experts(project: Project) -> Iterator[User]:
     """Every expert who meets the project's requirements (pool admission aside)."""
     now = clock.now()
     requirements = requirements_of(project)
-    experts = User.objects.filter(role=User.Role.EXPERT, is_active=True)
+    experts = User.objects.filter(
+        role=User.Role.EXPERT, is_active=True, suspended_at__isnull=True
+    ).exclude(restrictions__project=project)
     if project.domain_id is not None:
         experts = experts.filter(expert_domains__domain_id=project.domain_id)
     if project.admission == Project.Admission.INVITED:
@@ -127,7 +148,9 @@ def blocked_by(project: Project, *, limit: int = 5000) -> dict[str, int]:
     """
     now = clock.now()
     requirements = requirements_of(project)
-    experts = User.objects.filter(role=User.Role.EXPERT, is_active=True)
+    experts = User.objects.filter(
+        role=User.Role.EXPERT, is_active=True, suspended_at__isnull=True
+    ).exclude(restrictions__project=project)
     if project.domain_id is not None:
         experts = experts.filter(expert_domains__domain_id=project.domain_id)
     counts: dict[str, int] = {}

@@ -119,6 +119,14 @@ if AUTO_APPROVE_DAYS > 14:
     raise config.ConfigError("ASSAY_AUTO_APPROVE_DAYS must be 14 or fewer")
 TOPUP_AFTER_SUBMISSIONS = config.as_int("TOPUP_AFTER_SUBMISSIONS", minimum=5)
 PAYOUT_MINIMUM_CENTS = config.as_cents("PAYOUT_MINIMUM")
+APPEAL_ACKNOWLEDGE_DAYS = config.as_int("APPEAL_ACKNOWLEDGE_DAYS", minimum=1)
+APPEAL_DECIDE_DAYS = config.as_int("APPEAL_DECIDE_DAYS", minimum=1)
+if APPEAL_DECIDE_DAYS > 14 or APPEAL_ACKNOWLEDGE_DAYS > APPEAL_DECIDE_DAYS:
+    raise config.ConfigError(
+        "ASSAY_APPEAL_DECIDE_DAYS must be 14 or fewer, and not before acknowledgement"
+    )
+MIN_EVIDENCE = config.as_int("MIN_EVIDENCE", minimum=1)
+NOTICE_DAYS = config.as_int("NOTICE_DAYS", minimum=1)
 
 _EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",

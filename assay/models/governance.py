@@ -107,7 +107,11 @@ class Appeal(models.Model):
     expert = models.ForeignKey(User, on_delete=models.PROTECT, related_name="appeals")
     text = models.TextField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    assignee = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # An operator other than the one who decided; None while no such operator exists
+    # (every operator but the decider sees unassigned appeals).
+    assignee = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     acknowledge_by = models.DateTimeField()
     decide_by = models.DateTimeField()
