@@ -9,6 +9,7 @@ from ninja.security import SessionAuth
 from assay.api.auth import TokenAuth
 from assay.api.credentials import router as credentials_router
 from assay.api.experts import router as experts_router
+from assay.api.exports import router as exports_router
 from assay.api.flags import router as flags_router
 from assay.api.money import router as money_router
 from assay.api.notifications import router as notifications_router
@@ -20,6 +21,7 @@ from assay.api.quality_profile import router as quality_profile_router
 from assay.api.reviews import router as reviews_router
 from assay.api.tasks import router as tasks_router
 from assay.api.tokens import router as tokens_router
+from assay.api.webhooks import router as webhooks_router
 from assay.errors import AssayError
 
 api = NinjaAPI(
@@ -87,3 +89,5 @@ api.add_router("", flags_router)
 api.add_router("", quality_profile_router)
 api.add_router("", reviews_router)
 api.add_router("", money_router)
+api.add_router("", exports_router)
+api.add_router("/webhooks", webhooks_router)

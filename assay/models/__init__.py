@@ -1,5 +1,12 @@
 from assay.models.accounts import ApiToken, ExpertProfile, Membership, Organization, User
 from assay.models.experts import Credential, Domain, Evidence, ExpertDomain, ExpertLanguage, Skill
+from assay.models.exports import (
+    ExportContribution,
+    ExportRecord,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookScan,
+)
 from assay.models.governance import (
     AlgorithmChange,
     Appeal,
@@ -32,6 +39,8 @@ __all__ = [
     "ExpertDomain",
     "ExpertLanguage",
     "ExpertProfile",
+    "ExportContribution",
+    "ExportRecord",
     "Flag",
     "GuidelineVersion",
     "Item",
@@ -55,4 +64,7 @@ __all__ = [
     "Skill",
     "Transaction",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookScan",
 ]

@@ -57,6 +57,11 @@ class ExpertProfile(models.Model):
     content_opt_outs = models.JSONField(default=list, blank=True)
     show_identity = models.BooleanField(default=False)
     email_alerts = models.BooleanField(default=True)
+    # Data cards name the expert (as credit_name) only when they opted in.
+    named_credit = models.BooleanField(default=False)
+    credit_name = models.CharField(max_length=120, blank=True)
+    # Consent to reuse of their records beyond the project's licence (for a royalty).
+    reuse_consent = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.pseudonym

@@ -88,6 +88,7 @@ class Transaction(AppendOnly):
         PAYOUT = "payout", "Payout started"
         PAYOUT_PAID = "payout_paid", "Payout confirmed"
         PAYOUT_FAILED = "payout_failed", "Payout failed and returned"
+        ROYALTY = "royalty", "Reuse royalty"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     currency = models.CharField(max_length=3)

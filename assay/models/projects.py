@@ -64,6 +64,12 @@ class Project(models.Model):
     review_pay_cents = models.PositiveIntegerField(default=0)
     alerted_at = models.DateTimeField(null=True, blank=True)
     work_added_at = models.DateTimeField(null=True, blank=True)
+    # What experts' work may be used for (docs/exports.md): a code from LICENCES, with the
+    # requester's own words; shown to experts before they take a task.
+    licence = models.CharField(max_length=32, default="requester-training")
+    licence_terms = models.TextField(blank=True)
+    # Paid per exported record to each contributor when records leave under another licence.
+    royalty_cents = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["status", "admission"])]

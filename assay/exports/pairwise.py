@@ -1,0 +1,434 @@
+"""Pairwise preference exports, in Hugging Face TRL's dataset conventions.
+
+``preference``: ``prompt``/``chosen``/``rejected`` (standard or conversational), with the
+aggregated ``confidence`` and ``margin``. ``kto``: unpaired ``prompt``/``completion``/
+``label``. ``judgments``: one raw row per judgment. Aggregated kinds read the project's
+judgments once, grouped by item, without texts, and fetch texts per batch of items: memory
+stays flat however large the project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import groupby, islice
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, QuerySet
+
+from assay.domain.pairwise import Outcome, majority
+from assay.exports import evaluation
+from assay.exports.aggregate import assistant, confidence, user
+from assay.exports.options import ExportOptions
+from assay.exports.registry import Mapping, Plan, Record, Scope, register
+from assay.models import Item, Judgment
+from assay.models.work import effective_overlap
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+CHUNK = 5000
+ITEM_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Vote:
+    judgment_id: int
+    choice: str
+    strength: int | None
+    expert_id: int
+    expert: str
+    consent: bool
+    guideline: int
+    seconds: int
+    review: str | None
+    reviewer: str | None
+
+
+@dataclass(frozen=True)
+class Group:
+    item_id: int
+    needed: int
+    gold: bool
+    votes: list[Vote]
+    outcome: Outcome
+
+    @property
+    def confidence(self) -> float:
+        return confidence(self.outcome)
+
+
+def _judgments(scope: Scope) -> QuerySet[Judgment]:
+    rows = Judgment.objects.filter(project=scope.project, id__lte=scope.max_judgment_id)
+    if not scope.options.include_gold:
+        rows = rows.filter(item__is_gold=False)
+    return rows
+
+
+def _groups(scope: Scope) -> Iterator[Group]:
+    rows = (
+        _judgments(scope)
+        .annotate(needed=effective_overlap(scope.project.overlap, "item__"))
+        .order_by("item_id", "id")
+        .values_list(
+            "item_id",
+            "needed",
+            "item__is_gold",
+            "id",
+            "choice",
+            "strength",
+            "expert_id",
+            "expert__expert_profile__pseudonym",
+            "expert__expert_profile__reuse_consent",
+            "guidelines__number",
+            "duration_seconds",
+            "review__outcome",
+            "review__reviewer__expert_profile__pseudonym",
+        )
+    )
+    for item_id, group in groupby(rows.iterator(chunk_size=CHUNK), key=lambda row: row[0]):
+        first = None
+        votes = []
+        for row in group:
+            first = first or row
+            votes.append(Vote(*row[3:]))
+        assert first is not None  # noqa: S101 -- groupby never yields an empty group
+        outcome = majority(v.choice for v in votes)
+        yield Group(item_id, first[1], first[2], votes, outcome)
+
+
+def _item_votes(scope: Scope, group: Group, plan: Plan) -> list[Vote] | None:
+    """The votes an item-level record stands on, or None (counted in ``plan``) if none."""
+    if len(group.votes) < group.needed:
+        plan.leave_out("incomplete")
+    elif group.outcome.winner is None:
+        plan.leave_out("tied")
+    elif group.confidence < scope.options.min_confidence:
+        plan.leave_out("below_confidence")
+    elif scope.reuse and not all(v.consent for v in group.votes):
+        plan.leave_out("without_consent")
+    else:
+        return group.votes
+    return None
+
+
+def _judgment_votes(scope: Scope, group: Group, plan: Plan) -> list[Vote]:
+    if group.confidence < scope.options.min_confidence:
+        plan.leave_out("below_confidence")
+        return []
+    chosen = []
+    for vote in group.votes:
+        if vote.choice == "tie":
+            plan.leave_out("tie_votes")
+        elif scope.reuse and not vote.consent:
+            plan.leave_out("without_consent")
+        else:
+            chosen.append(vote)
+    return chosen
+
+
+def _selected(scope: Scope, plan: Plan) -> Iterator[tuple[Group, list[Vote]]]:
+    by_item = scope.options.granularity == "item"
+    for group in _groups(scope):
+        votes = _item_votes(scope, group, plan) if by_item else _judgment_votes(scope, group, plan)
+        if votes:
+            for vote in votes:
+                plan.count(vote.expert_id)
+            yield group, votes
+
+
+def _with_items(scope: Scope, plan: Plan) -> Iterator[tuple[Group, list[Vote], Item]]:
+    selected = _selected(scope, plan)
+    while batch := list(islice(selected, ITEM_BATCH)):
+        items = Item.objects.only(
+            "external_id", "prompt", "response_a", "response_b", "metadata"
+        ).in_bulk([group.item_id for group, _ in batch])
+        for group, votes in batch:
+            yield group, votes, items[group.item_id]
+
+
+def provenance(scope: Scope, votes: list[Vote], item: Item) -> dict[str, Any]:
+    meta = item.metadata if isinstance(item.metadata, dict) else {}
+    models = [str(meta[k]) for k in ("model_a", "model_b") if meta.get(k)]
+    return {
+        "experts": [v.expert for v in votes],
+        "guideline_versions": sorted({v.guideline for v in votes}),
+        "reviews": [{"reviewer": v.reviewer or "", "outcome": v.review} for v in votes if v.review],
+        "time_spent_seconds": sum(v.seconds for v in votes),
+        "models": models,
+        "licence": scope.licence,
+    }
+
+
+def _texts(options: ExportOptions, prompt: str, chosen: str, rejected: str) -> Record:
+    if options.conversational:
+        return {
+            "prompt": user(prompt),
+            "chosen": assistant(chosen),
+            "rejected": assistant(rejected),
+        }
+    return {"prompt": prompt, "chosen": chosen, "rejected": rejected}
+
+
+def _ordered(item: Item, winner: str) -> tuple[str, str]:
+    if winner == "a":
+        return item.response_a, item.response_b
+    return item.response_b, item.response_a
+
+
+def _pairs(scope: Scope) -> Iterator[tuple[Group, list[Vote], Item, Vote | None, str, str]]:
+    """(group, votes, item, the vote or None for item rows, chosen, rejected)."""
+    plan = Plan()
+    for group, votes, item in _with_items(scope, plan):
+        if scope.options.granularity == "item":
+            assert group.outcome.winner is not None  # noqa: S101 -- tied items are left out
+            yield group, votes, item, None, *_ordered(item, group.outcome.winner)
+        else:
+            for vote in votes:
+                yield group, [vote], item, vote, *_ordered(item, vote.choice)
+
+
+def _common(scope: Scope, group: Group, votes: list[Vote], item: Item, vote: Vote | None) -> Record:
+    extra: Record = {"item_id": item.external_id, "confidence": round(group.confidence, 4)}
+    if vote is None:
+        extra["margin"] = round(group.outcome.margin, 4)
+        extra["votes"] = group.outcome.votes
+    else:
+        extra["expert"] = vote.expert
+        extra["strength"] = vote.strength
+    extra["gold"] = group.gold
+    if scope.options.provenance:
+        extra["provenance"] = provenance(scope, votes, item)
+    return extra
+
+
+def preference_records(scope: Scope) -> Iterator[Record]:
+    for group, votes, item, vote, chosen, rejected in _pairs(scope):
+        record = _texts(scope.options, item.prompt, chosen, rejected)
+        record.update(_common(scope, group, votes, item, vote))
+        yield record
+
+
+def kto_records(scope: Scope) -> Iterator[Record]:
+    conversational = scope.options.conversational
+    for group, votes, item, vote, chosen, rejected in _pairs(scope):
+        common = _common(scope, group, votes, item, vote)
+        prompt: Any = user(item.prompt) if conversational else item.prompt
+        for completion, label in ((chosen, True), (rejected, False)):
+            text: Any = assistant(completion) if conversational else completion
+            yield {"prompt": prompt, "completion": text, "label": label, **common}
+
+
+def preference_plan(scope: Scope) -> Plan:
+    plan = Plan()
+    rows = sum(1 for _ in _selected(scope, plan))
+    plan.records = rows if scope.options.granularity == "item" else plan.judgments
+    return plan
+
+
+def kto_plan(scope: Scope) -> Plan:
+    plan = preference_plan(scope)
+    plan.records *= 2
+    return plan
+
+
+# Raw judgments ----------------------------------------------------------------------
+
+RAW_FIELDS = (
+    "id",
+    "item__external_id",
+    "item__prompt",
+    "item__response_a",
+    "item__response_b",
+    "choice",
+    "strength",
+    "rationale",
+    "expert__expert_profile__pseudonym",
+    "guidelines__number",
+    "item__is_gold",
+    "duration_seconds",
+    "created_at",
+    "status",
+    "review__outcome",
+    "item__metadata",
+)
+
+
+def _raw(scope: Scope) -> QuerySet[Judgment]:
+    rows = _judgments(scope)
+    if scope.reuse:
+        rows = rows.filter(expert__expert_profile__reuse_consent=True)
+    return rows
+
+
+def judgment_records(scope: Scope) -> Iterator[Record]:
+    licence = scope.licence
+    rows = _raw(scope).order_by("id").values_list(*RAW_FIELDS)
+    for (
+        judgment_id,
+        item_id,
+        prompt,
+        response_a,
+        response_b,
+        choice,
+        strength,
+        rationale,
+        expert,
+        guideline,
+        gold,
+        seconds,
+        created_at,
+        status,
+        review,
+        metadata,
+    ) in rows.iterator(chunk_size=CHUNK):
+        yield {
+            "judgment_id": judgment_id,
+            "item_id": item_id,
+            "prompt": prompt,
+            "response_a": response_a,
+            "response_b": response_b,
+            "choice": choice,
+            "strength": strength,
+            "rationale": rationale,
+            "expert": expert,
+            "guideline_version": guideline,
+            "gold": gold,
+            "duration_seconds": seconds,
+            "created_at": created_at.isoformat(),
+            "status": status,
+            "review": review,
+            "licence": licence,
+            "metadata": metadata,
+        }
+
+
+def judgment_plan(scope: Scope) -> Plan:
+    plan = Plan()
+    counts = _raw(scope).order_by().values("expert_id").annotate(n=Count("id"))
+    for expert_id, count in counts.values_list("expert_id", "n"):
+        plan.contributors[expert_id] = count
+        plan.judgments += count
+    plan.records = plan.judgments
+    return plan
+
+
+# Parquet schemas ------------------------------------------------------------------------
+
+
+def _provenance_type() -> pa.DataType:
+    import pyarrow as pa
+
+    return pa.struct(
+        [
+            ("experts", pa.list_(pa.string())),
+            ("guideline_versions", pa.list_(pa.int64())),
+            ("reviews", pa.list_(pa.struct([("reviewer", pa.string()), ("outcome", pa.string())]))),
+            ("time_spent_seconds", pa.int64()),
+            ("models", pa.list_(pa.string())),
+            ("licence", pa.string()),
+        ]
+    )
+
+
+def _aggregate_fields(options: ExportOptions) -> list[tuple[str, pa.DataType]]:
+    import pyarrow as pa
+
+    fields: list[tuple[str, pa.DataType]] = [
+        ("item_id", pa.string()),
+        ("confidence", pa.float64()),
+    ]
+    if options.granularity == "item":
+        votes = pa.struct([("a", pa.int64()), ("b", pa.int64()), ("tie", pa.int64())])
+        fields += [("margin", pa.float64()), ("votes", votes)]
+    else:
+        fields += [("expert", pa.string()), ("strength", pa.int64())]
+    fields.append(("gold", pa.bool_()))
+    if options.provenance:
+        fields.append(("provenance", _provenance_type()))
+    return fields
+
+
+def _text_type(options: ExportOptions, role: bool) -> pa.DataType:
+    import pyarrow as pa
+
+    if not options.conversational or not role:
+        return pa.string()
+    return pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
+
+
+def preference_schema(options: ExportOptions) -> pa.Schema:
+    import pyarrow as pa
+
+    text = _text_type(options, True)
+    head = [("prompt", text), ("chosen", text), ("rejected", text)]
+    return pa.schema(head + _aggregate_fields(options))
+
+
+def kto_schema(options: ExportOptions) -> pa.Schema:
+    import pyarrow as pa
+
+    text = _text_type(options, True)
+    head = [("prompt", text), ("completion", text), ("label", pa.bool_())]
+    return pa.schema(head + _aggregate_fields(options))
+
+
+def judgment_schema(options: ExportOptions) -> pa.Schema:
+    import pyarrow as pa
+
+    s, i = pa.string(), pa.int64()
+    return pa.schema(
+        [
+            ("judgment_id", i),
+            ("item_id", s),
+            ("prompt", s),
+            ("response_a", s),
+            ("response_b", s),
+            ("choice", s),
+            ("strength", i),
+            ("rationale", s),
+            ("expert", s),
+            ("guideline_version", i),
+            ("gold", pa.bool_()),
+            ("duration_seconds", i),
+            ("created_at", s),
+            ("status", s),
+            ("review", s),
+            ("licence", s),
+            ("metadata", s),
+        ]
+    )
+
+
+register(
+    "pairwise",
+    Mapping(
+        kind="preference",
+        title="Preference pairs (DPO, reward models)",
+        description="prompt, chosen, rejected with the aggregated confidence and margin",
+        plan=preference_plan,
+        records=preference_records,
+        schema=preference_schema,
+        granularities=("item", "judgment"),
+    ),
+    Mapping(
+        kind="kto",
+        title="Unpaired preference (KTO)",
+        description="prompt, completion, label: the chosen response true, the rejected false",
+        plan=kto_plan,
+        records=kto_records,
+        schema=kto_schema,
+        granularities=("item", "judgment"),
+    ),
+    Mapping(
+        kind="judgments",
+        title="Raw judgments",
+        description="one row per judgment, experts by pseudonym",
+        plan=judgment_plan,
+        records=judgment_records,
+        schema=judgment_schema,
+        json_columns=("metadata",),
+        granularities=("judgment",),
+    ),
+    evaluation.MAPPING,
+)
