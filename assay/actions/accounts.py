@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from assay import clock
+from assay import audit, clock
 from assay.errors import Conflict, raise_for_fields
 from assay.models import ExpertProfile, Membership, Organization, User
 
@@ -51,6 +51,7 @@ def sign_up_expert(*, email: str, password: str, name: str) -> User:
         while ExpertProfile.objects.filter(pseudonym=pseudonym).exists():
             pseudonym = _pseudonym()
         ExpertProfile.objects.create(user=user, pseudonym=pseudonym)
+        audit.record("account.create", user, actor=user, role=user.role)
     return user
 
 
@@ -63,6 +64,7 @@ def sign_up_requester(*, email: str, password: str, name: str, organization: str
         user = _new_user(email=email, password=password, name=name, role=User.Role.REQUESTER)
         org = Organization.objects.create(name=organization.strip()[:200], created_at=clock.now())
         Membership.objects.create(organization=org, user=user, is_owner=True)
+        audit.record("account.create", user, actor=user, role=user.role, organization=org.id)
     return user
 
 
@@ -71,6 +73,9 @@ def add_member(*, organization: Organization, email: str, password: str, name: s
     with transaction.atomic():
         user = _new_user(email=email, password=password, name=name, role=User.Role.REQUESTER)
         Membership.objects.create(organization=organization, user=user)
+        audit.record(
+            "account.create", user, actor=None, role=user.role, organization=organization.id
+        )
     return user
 
 
@@ -81,4 +86,5 @@ def create_operator(*, email: str, password: str) -> User:
         user.is_staff = True
         user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
+        audit.record("account.create", user, actor=None, role=user.role)
     return user

@@ -15,15 +15,16 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 
-from assay import clock
+from assay import audit, clock
 from assay.actions import ledger
 from assay.actions.alerts import notify
+from assay.actions.governance import record_rejection
 from assay.actions.ledger import Kind, Owner, TxKind
 from assay.domain.ledger import UNPAID_REASONS, fee_cents, topped_up_price
 from assay.domain.pay import format_money
 from assay.domain.reviews import MAX_NOTE_CHARS, REASONS
 from assay.errors import Conflict, InvalidInput
-from assay.models import Entry, Judgment, Project, Transaction, User
+from assay.models import Decision, Entry, Judgment, Project, Transaction, User
 
 # Every code a rejection may use, and what it means; reviewers (other experts) may only
 # use the paid ones, requesters and operators any of them.
@@ -76,6 +77,7 @@ def approve(*, judgment_id: int, actor: User | None) -> tuple[Judgment, bool]:
         judgment.decided_at = clock.now()
         judgment.decided_by = actor
         judgment.save(update_fields=["status", "decided_at", "decided_by"])
+        audit.record("submission.approve", judgment, actor=actor, automatic=actor is None)
     return judgment, True
 
 
@@ -158,6 +160,7 @@ def reject(
         judgment.save(
             update_fields=["status", "reason_code", "decision_note", "decided_at", "decided_by"]
         )
+        record_rejection(judgment, actor=actor, reason_code=reason_code, note=note)
         withheld = reason_code in UNPAID_REASONS
         notify(
             judgment.expert_id,
@@ -219,6 +222,10 @@ def reverse_rejection(*, judgment_id: int, actor: User, note: str) -> tuple[Judg
         judgment.decided_at = clock.now()
         judgment.decided_by = actor
         judgment.save(update_fields=["status", "decision_note", "decided_at", "decided_by"])
+        Decision.objects.filter(
+            judgment=judgment, kind="reject", status=Decision.Status.IN_EFFECT
+        ).update(status=Decision.Status.REVERSED, closed_at=clock.now())
+        audit.record("submission.reverse", judgment, actor=actor, note=note.strip())
         notify(
             judgment.expert_id,
             kind="reversal",
@@ -271,7 +278,27 @@ def bonus(
         )
     fee = fee_cents(amount, ledger.fee_basis_points())
     currency = project.currency
-    tx, new = ledger.post(
+    with transaction.atomic():
+        tx, new = _post_bonus(actor, project, expert, amount, fee, reason, key)
+        if new:
+            audit.record("money.bonus", tx, actor=actor, expert=expert.id, amount_cents=amount)
+    if new:
+        notify(
+            expert.id,
+            kind="bonus",
+            key=f"bonus:{tx.id}",
+            title=f"A bonus of {format_money(amount, currency)} from {project.name}",
+            body=reason.strip(),
+            url="/earnings/",
+        )
+    return tx, new
+
+
+def _post_bonus(
+    actor: User, project: Project, expert: User, amount: int, fee: int, reason: str, key: str
+) -> tuple[Transaction, bool]:
+    currency = project.currency
+    return ledger.post(
         kind=TxKind.BONUS,
         currency=currency,
         key=f"bonus:{project.id}:{key}",
@@ -290,16 +317,6 @@ def bonus(
         organization_id=project.organization_id,
         expert_id=expert.id,
     )
-    if new:
-        notify(
-            expert.id,
-            kind="bonus",
-            key=f"bonus:{tx.id}",
-            title=f"A bonus of {format_money(amount, currency)} from {project.name}",
-            body=reason.strip(),
-            url="/earnings/",
-        )
-    return tx, new
 
 
 # The pay floor, checked against real times ----------------------------------------------

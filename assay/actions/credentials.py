@@ -20,8 +20,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 
-from assay import clock
+from assay import audit, clock
 from assay.access import require_expert, require_operator
+from assay.actions.governance import record_credential_decline
 from assay.domain import credentials as rules
 from assay.domain.taxonomy import CREDENTIAL_KINDS, DECLINE_REASONS
 from assay.errors import (
@@ -273,4 +274,12 @@ def decide_credential(
         credential.expiry_warned_at = None
         credential.save()
         _notify_decision(credential, now)
+        if not verify:
+            record_credential_decline(credential, operator=operator)
+        audit.record(
+            "credential.verify" if verify else "credential.decline",
+            credential,
+            actor=operator,
+            reason_code=credential.reason_code,
+        )
     return credential

@@ -243,16 +243,32 @@ def deposit(
     code = check_currency(currency)
     owner = _org(organization.id) if organization else _platform()
     target = Kind.ORGANIZATION if organization else Kind.PLATFORM
-    return post(
-        kind=TxKind.DEPOSIT,
-        currency=code,
-        key=f"deposit:{check_key(key)}",
-        payload={"owner": owner.organization_id, "amount": amount, "provider": provider},
-        legs=[((Kind.EXTERNAL, code, _platform()), -amount), ((target, code, owner), amount)],
-        actor=actor,
-        memo=f"{provider}: {reference}".strip(": ")[:MAX_MEMO_CHARS],
-        organization=organization,
-    )
+    with transaction.atomic():
+        tx, new = post(
+            kind=TxKind.DEPOSIT,
+            currency=code,
+            key=f"deposit:{check_key(key)}",
+            payload={"owner": owner.organization_id, "amount": amount, "provider": provider},
+            legs=[
+                ((Kind.EXTERNAL, code, _platform()), -amount),
+                ((target, code, owner), amount),
+            ],
+            actor=actor,
+            memo=f"{provider}: {reference}".strip(": ")[:MAX_MEMO_CHARS],
+            organization=organization,
+        )
+        if new:
+            from assay import audit
+
+            audit.record(
+                "money.deposit",
+                tx,
+                actor=actor,
+                organization=owner.organization_id,
+                amount_cents=amount,
+                currency=code,
+            )
+    return tx, new
 
 
 # Escrow ----------------------------------------------------------------------------

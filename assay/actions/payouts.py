@@ -17,7 +17,7 @@ from typing import Protocol
 from django.conf import settings
 from django.db import transaction
 
-from assay import clock
+from assay import audit, clock
 from assay.actions import ledger
 from assay.actions.alerts import notify
 from assay.actions.ledger import Kind, Owner, TxKind
@@ -109,6 +109,7 @@ def request_payout(
             expert_id=expert.id,
             payout=payout,
         )
+        audit.record("payout.request", payout, actor=expert, amount_cents=amount)
     return payout, True
 
 
@@ -158,6 +159,13 @@ def run_payouts(
             Payout.objects.filter(id__in=[p.id for p in payouts]).update(batch=batch)
             batch.file_name = sender.send(batch, payouts)
             batch.save(update_fields=["file_name"])
+            audit.record(
+                "payout.batch",
+                batch,
+                actor=actor,
+                payouts=len(payouts),
+                total_cents=sum(p.amount_cents for p in payouts),
+            )
         batches.append(batch)
     return batches
 
@@ -234,4 +242,5 @@ def confirm_batch(
             )
         batch.confirmed_at = now
         batch.save(update_fields=["confirmed_at"])
+        audit.record("payout.confirm", batch, actor=actor, paid=paid_count, failed=failed_count)
     return paid_count, failed_count

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from assay import clock
+from assay import audit, clock
 from assay.actions.ledger import (
     Owner,
     balance,
@@ -94,6 +94,14 @@ def create_project(
         )
         if guidelines.strip():
             _add_guidelines(project, actor, guidelines)
+        audit.record(
+            "project.create",
+            project,
+            actor=actor,
+            pay_cents=project.pay_cents,
+            pay_mode=project.pay_mode,
+            overlap=project.overlap,
+        )
     return project
 
 
@@ -117,9 +125,17 @@ def update_terms(*, actor: User, project: Project, terms: ProjectTerms) -> Proje
         project.pay_cents = terms.pay_cents
         project.pay_mode = terms.pay_mode
         project.hourly_cap_minutes = _cap(terms)
+        before = {"pay_cents": project.pay_cents, "overlap": project.overlap}
         project.estimated_minutes = terms.estimated_minutes
         project.admission = terms.admission
         project.save()
+        audit.record(
+            "project.terms",
+            project,
+            actor=actor,
+            before=before,
+            after={"pay_cents": project.pay_cents, "overlap": project.overlap},
+        )
     return project
 
 
@@ -150,7 +166,9 @@ def revise_guidelines(*, actor: User, project: Project, body: str) -> GuidelineV
         current = project.guidelines
         if current is not None and current.body == body:
             return current
-        return _add_guidelines(project, actor, body)
+        version = _add_guidelines(project, actor, body)
+        audit.record("project.guidelines", project, actor=actor, version=version.number)
+        return version
 
 
 def publish_problems(project: Project) -> list[str]:
@@ -227,6 +245,7 @@ def publish_project(*, actor: User, project: Project) -> Project:
         project.status = Project.Status.PUBLISHED
         project.published_at = project.work_added_at = clock.now()
         project.save(update_fields=["status", "published_at", "work_added_at"])
+        audit.record("project.publish", project, actor=actor)
     return project
 
 
@@ -238,7 +257,8 @@ def close_project(*, actor: User, project: Project) -> Project:
             return project
         project.status = Project.Status.CLOSED
         project.save(update_fields=["status"])
-        release_escrow(project, actor=actor)
+        released = release_escrow(project, actor=actor)
+        audit.record("project.close", project, actor=actor, escrow_returned_cents=released)
     return project
 
 
@@ -302,6 +322,7 @@ def set_requirements(*, actor: User, project: Project, update: RequirementsUpdat
         project.qualification_id = update.qualification_id
         project.content_risks = sorted(set(update.content_risks))
         project.save()
+        audit.record("project.requirements", project, actor=actor, after=update.__dict__)
     return project
 
 
@@ -378,4 +399,5 @@ def set_allocation(*, actor: User, project: Project, settings_: AllocationSettin
         if project.status in (Project.Status.PUBLISHED, Project.Status.PAUSED):
             # More overlap, gold or review on a live project is paid for first.
             ensure_escrow(project, actor=actor)
+        audit.record("project.allocation", project, actor=actor, after=settings_.__dict__)
     return project

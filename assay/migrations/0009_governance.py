@@ -158,7 +158,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         null=True,
                         on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
+                        related_name="appeal_assignments",
                         to=settings.AUTH_USER_MODEL,
                     ),
                 ),

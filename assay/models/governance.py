@@ -110,7 +110,7 @@ class Appeal(models.Model):
     # An operator other than the one who decided; None while no such operator exists
     # (every operator but the decider sees unassigned appeals).
     assignee = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="appeal_assignments"
     )
     created_at = models.DateTimeField()
     acknowledge_by = models.DateTimeField()
