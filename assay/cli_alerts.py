@@ -15,17 +15,20 @@ def _run_once() -> None:
     from assay.actions.alerts import run_once
     from assay.actions.approvals import sweep
     from assay.actions.qualification import expire_overdue_attempts
+    from assay.actions.webhooks import run_once as run_webhooks
     from assay.quality_report import refresh_stale
 
     expired = expire_overdue_attempts()
     approved, raised = sweep()
     counts = run_once()
     snapshots = refresh_stale()
+    hooks = run_webhooks()
     click.echo(
         f"expiry warnings: {counts.expiry_warnings}, work alerts: {counts.work_alerts}, "
         f"emails: {counts.emails}, overdue test attempts closed and paid: {expired}, "
         f"submissions approved automatically: {approved}, projects whose pay rose to the "
-        f"floor: {raised}, quality snapshots refreshed: {snapshots}"
+        f"floor: {raised}, quality snapshots refreshed: {snapshots}, webhook events queued: "
+        f"{hooks.queued}, delivered: {hooks.delivered}"
     )
 
 
