@@ -249,6 +249,7 @@ def _matches(rows: Rows, n_items: int) -> _Matches:
 
 
 TINY = 1e-300  # keeps log() finite where a probability underflows to 0
+MAX_JUMP = 16.0
 
 
 @dataclass(frozen=True)
@@ -314,7 +315,10 @@ def _squarem(
         r = [f - c for f, c in zip(first, current, strict=True)]
         v = [s - f - d for s, f, d in zip(second, first, r, strict=True)]
         v_norm = np.sqrt(sum(float(x @ x) for x in v))
-        alpha = min(-np.sqrt(sum(float(x @ x) for x in r)) / max(v_norm, 1e-300), -1.0)
+        # alpha = -1 lands on the second EM step; go at most MAX_JUMP times as far
+        # (much further, a flat Hessian could make the Newton step singular).
+        ratio = np.sqrt(sum(float(x @ x) for x in r)) / max(v_norm, 1e-300)
+        alpha = -min(max(ratio, 1.0), MAX_JUMP)
         scores, reliability = (
             c - 2 * alpha * d + alpha**2 * w for c, d, w in zip(current, r, v, strict=True)
         )

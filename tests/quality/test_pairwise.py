@@ -148,6 +148,18 @@ def test_crowd_bt_lands_on_the_textbook_em_fixed_point() -> None:
         np.testing.assert_allclose(result.reliability, eta, atol=1e-5)
 
 
+def test_crowd_bt_converges_when_every_judge_agrees_or_always_reverses() -> None:
+    # a strict order 0 > 1 > 2 > 3, unanimous except judge 1, who always reverses it:
+    # scores run far apart, where an unbounded extrapolation would break the Newton step
+    left, right = np.tile([0, 0, 1, 0, 2, 1], 30), np.tile([1, 2, 2, 3, 3, 3], 30)
+    judges = np.tile([0, 1, 2], 60)
+    for outcome in (np.ones(180), np.where(judges == 1, 0.0, 1.0)):
+        result = crowd_bt(data=comparisons(left=left, right=right, outcome=outcome, workers=judges))
+        assert result.converged
+        assert np.all(np.diff(result.scores) < -1.0)
+    assert result.reliability[1] < 0.1 < 0.9 < result.reliability[0]
+
+
 def test_crowd_bt_reports_a_preferred_side_per_comparison() -> None:
     data = simulate(np.array([0.0, 3.0]), 200, seed=2)
     result = crowd_bt(data=data)
