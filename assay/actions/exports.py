@@ -93,8 +93,26 @@ def _pay_royalties(actor: User, record: ExportRecord, plan: Plan) -> int:
     return total
 
 
-def create_export(*, actor: User, project: Project, options: dict[str, Any]) -> ExportRecord:
-    """Check the options, count the records, and record the export with its data card."""
+def create_export(
+    *, actor: User, project: Project, options: dict[str, Any], idempotency_key: str = ""
+) -> ExportRecord:
+    """Check the options, count the records, and record the export with its data card.
+
+    A repeated ``idempotency_key`` returns the export it first made.
+    """
+    if len(idempotency_key) > 64:
+        raise InvalidInput("Idempotency keys are at most 64 characters.", code="invalid_key")
+    if idempotency_key:
+        earlier = ExportRecord.objects.filter(
+            created_by=actor, idempotency_key=idempotency_key
+        ).first()
+        if earlier is not None:
+            if earlier.project_id != project.id:
+                raise Conflict(
+                    "This idempotency key was used for a different request.",
+                    code="idempotency_key_reused",
+                )
+            return earlier
     mappings = mappings_for(project)
     raw = dict(options)
     kind = str(raw.get("kind", ""))
@@ -127,6 +145,7 @@ def create_export(*, actor: User, project: Project, options: dict[str, Any]) -> 
             record_count=plan.records,
             judgment_count=plan.judgments,
             data_card="",
+            idempotency_key=idempotency_key,
         )
         ExportContribution.objects.bulk_create(
             ExportContribution(export=record, expert_id=expert_id, judgments=n)

@@ -113,7 +113,12 @@ def list_exports(request: HttpRequest, project_id: int) -> list[ExportOut]:
 def create_export(request: HttpRequest, project_id: int, payload: ExportIn) -> Status[ExportOut]:
     project = access_project_for_requester(actor(request), project_id)
     options = payload.dict(exclude_none=True)
-    record = export_actions.create_export(actor=actor(request), project=project, options=options)
+    record = export_actions.create_export(
+        actor=actor(request),
+        project=project,
+        options=options,
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
+    )
     return Status(201, export_out(record))
 
 

@@ -27,9 +27,18 @@ class ExportRecord(models.Model):
     judgment_count = models.PositiveIntegerField()
     royalty_cents = models.PositiveIntegerField(default=0)
     data_card = models.TextField()
+    # From the request's Idempotency-Key header: a retried request returns this export.
+    idempotency_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["project", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="one_export_per_key",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Export {self.pk} of {self.project_id}"
