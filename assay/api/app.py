@@ -11,6 +11,7 @@ from assay.api.credentials import router as credentials_router
 from assay.api.experts import router as experts_router
 from assay.api.exports import router as exports_router
 from assay.api.flags import router as flags_router
+from assay.api.governance import router as governance_router
 from assay.api.money import router as money_router
 from assay.api.notifications import router as notifications_router
 from assay.api.project_settings import router as project_settings_router
@@ -89,5 +90,6 @@ api.add_router("", flags_router)
 api.add_router("", quality_profile_router)
 api.add_router("", reviews_router)
 api.add_router("", money_router)
+api.add_router("", governance_router)
 api.add_router("", exports_router)
 api.add_router("/webhooks", webhooks_router)
