@@ -238,15 +238,22 @@ def reviews_of_author(expert: User) -> list[AuthorReview]:
             project_name=r.project.name,
             item_external_id=r.judgment.item.external_id,
             choice=r.judgment.choice,
-            outcome=r.outcome,
-            reason_code=r.reason_code,
-            reason=rules.REASONS.get(r.reason_code, ""),
+            # A rejection reversed on appeal counts as the approval it became.
+            outcome="approved" if _reversed(r) else r.outcome,
+            reason_code="" if _reversed(r) else r.reason_code,
+            reason="Rejection reversed on appeal."
+            if _reversed(r)
+            else rules.REASONS.get(r.reason_code, ""),
             note=r.note,
             corrected_choice=r.corrected_choice,
             decided_at=r.decided_at or r.created_at,
         )
         for r in rows
     ]
+
+
+def _reversed(review: Review) -> bool:
+    return review.outcome == "rejected" and review.judgment.status == Judgment.Status.APPROVED
 
 
 def pending_of_author(expert: User) -> int:
