@@ -78,6 +78,12 @@ class Project(models.Model):
         return self.name
 
     @property
+    def licence_name(self) -> str:
+        from assay.exports.licences import licence_name
+
+        return licence_name(self.licence)
+
+    @property
     def hourly_rate_cents(self) -> int:
         """The hourly rate offered: the rate itself, or what task pay implies (rounded down)."""
         if self.pay_mode == self.PayMode.HOUR:
