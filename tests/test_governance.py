@@ -341,3 +341,36 @@ def test_workforce_statistics_for_operators(
     assert week["earned_cents"] == 100
     assert api(erin).get("/api/v1/operator/workforce").status_code == 403
     assert Organization.objects.exists()
+
+
+def test_a_reversed_review_rejection_no_longer_counts_against_the_author(
+    make_project: Callable[..., Project],
+    erin: User,
+    frank: User,
+    ops: tuple[User, User],
+    api: Callable[[User], Client],
+) -> None:
+    from assay.actions.reviews import claim_review, decide_review, reviews_of_author
+
+    _, omar = ops
+    project = make_project(items=2)
+    Project.objects.filter(id=project.id).update(review_rate=1.0, review_pay_cents=60)
+    project.refresh_from_db()
+    judgment = work(project, erin)
+    review = claim_review(reviewer=frank, project=project)
+    decide_review(
+        reviewer=frank,
+        review_id=review.id,
+        outcome="rejected",
+        reason_code="wrong_choice",
+        note="B answers the question.",
+    )
+    assert [r.outcome for r in reviews_of_author(erin)] == ["rejected"]
+    decision = Decision.objects.get(judgment=judgment)
+    filed = post(api(erin), f"/api/v1/me/decisions/{decision.id}/appeal", {"text": "A is right."})
+    post(
+        api(omar),
+        f"/api/v1/operator/appeals/{filed.json()['id']}/decide",
+        {"outcome": "reversed", "reasons": "A follows guideline 2."},
+    )
+    assert [r.outcome for r in reviews_of_author(erin)] == ["approved"]
