@@ -374,3 +374,15 @@ def test_a_reversed_review_rejection_no_longer_counts_against_the_author(
         {"outcome": "reversed", "reasons": "A follows guideline 2."},
     )
     assert [r.outcome for r in reviews_of_author(erin)] == ["approved"]
+
+
+def test_new_guidelines_on_a_live_project_are_announced_to_its_experts(
+    make_project: Callable[..., Project], erin: User, frank: User, alice: User
+) -> None:
+    project = make_project(items=2)
+    judgment = work(project, erin)
+    projects.revise_guidelines(actor=alice, project=project, body="# New rules\n\nCite sources.")
+    assert Notification.objects.filter(user=erin, kind="guidelines").exists()
+    assert not Notification.objects.filter(user=frank, kind="guidelines").exists()
+    judgment.refresh_from_db()
+    assert judgment.guidelines.number == 1  # never applied retroactively

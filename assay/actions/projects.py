@@ -24,6 +24,7 @@ from assay.models import (
     Domain,
     GuidelineVersion,
     Item,
+    Judgment,
     Organization,
     PoolMember,
     Project,
@@ -168,7 +169,29 @@ def revise_guidelines(*, actor: User, project: Project, body: str) -> GuidelineV
             return current
         version = _add_guidelines(project, actor, body)
         audit.record("project.guidelines", project, actor=actor, version=version.number)
+        if project.status != Project.Status.DRAFT:
+            _announce_guidelines(project, version)
         return version
+
+
+def _announce_guidelines(project: Project, version: GuidelineVersion) -> None:
+    """Experts who worked on a live project hear of new guidelines; judgments already
+    made keep the version they were made under."""
+    from assay.actions.alerts import notify
+
+    experts = (
+        Judgment.objects.filter(project=project).values_list("expert_id", flat=True).distinct()
+    )
+    for expert_id in experts:
+        notify(
+            expert_id,
+            kind="guidelines",
+            key=f"guidelines:{project.id}:{version.number}",
+            title=f"New guidelines (version {version.number}) for {project.name}",
+            body="They apply to tasks you submit from now on; earlier submissions are "
+            "judged by the version they were made under.",
+            url=f"/work/{project.id}/",
+        )
 
 
 def publish_problems(project: Project) -> list[str]:
