@@ -13,8 +13,10 @@ from django.db.models import Q, QuerySet
 from assay.errors import NotFound, WrongRole
 from assay.models import (
     Answer,
+    Appeal,
     Attempt,
     Credential,
+    Decision,
     Evidence,
     Flag,
     Item,
@@ -24,6 +26,7 @@ from assay.models import (
     PayoutBatch,
     Project,
     QualificationTest,
+    Recommendation,
     Review,
     User,
 )
@@ -229,3 +232,77 @@ def access_payout_batch_for_operator(operator: User, batch_id: int) -> PayoutBat
     if batch is None or not operator.is_staff:
         raise NotFound("No such payout batch.", code="batch_not_found")
     return batch
+
+
+# Governance (docs/governance.md) --------------------------------------------------------
+
+
+def decisions_about(expert: User) -> QuerySet[Decision]:
+    """Decisions about ``expert``: the only decisions an expert can ever look up."""
+    return Decision.objects.filter(expert=expert).select_related("project")
+
+
+def access_decision_for_expert(expert: User, decision_id: int) -> Decision:
+    decision = decisions_about(expert).filter(id=decision_id).first()
+    if decision is None:
+        raise NotFound("No such decision.", code="decision_not_found")
+    return decision
+
+
+def access_decision_for_operator(operator: User, decision_id: int) -> Decision:
+    decision = Decision.objects.filter(id=decision_id).first()
+    if decision is None or not operator.is_staff:
+        raise NotFound("No such decision.", code="decision_not_found")
+    return decision
+
+
+def access_appeal_for_operator(operator: User, appeal_id: int) -> Appeal:
+    appeal = (
+        Appeal.objects.select_related("decision__project", "expert__expert_profile", "assignee")
+        .filter(id=appeal_id)
+        .first()
+    )
+    if appeal is None or not operator.is_staff:
+        raise NotFound("No such appeal.", code="appeal_not_found")
+    return appeal
+
+
+def access_recommendation_for_operator(operator: User, recommendation_id: int) -> Recommendation:
+    recommendation = (
+        Recommendation.objects.select_related("expert").filter(id=recommendation_id).first()
+    )
+    if recommendation is None or not operator.is_staff:
+        raise NotFound("No such recommendation.", code="recommendation_not_found")
+    return recommendation
+
+
+def access_expert_for_operator(operator: User, reference: str) -> User:
+    """An expert by id or email, for an operator about to decide; only experts are found."""
+    text = reference.strip()
+    experts = User.objects.filter(role=User.Role.EXPERT)
+    if text.isdigit():
+        expert = experts.filter(id=int(text)).first()
+    else:
+        expert = experts.filter(email__iexact=text).first() if text else None
+    if expert is None or not operator.is_staff:
+        raise NotFound("No such expert.", code="expert_not_found")
+    return expert
+
+
+def access_project_for_operator(operator: User, project_id: int) -> Project:
+    project = Project.objects.filter(id=project_id).first()
+    if project is None or not operator.is_staff:
+        raise NotFound("No such project.", code="project_not_found")
+    return project
+
+
+def access_project_worked_on(expert: User, project_id: int) -> Project:
+    """A project the expert submitted work to: the ones whose requester they may rate."""
+    project = (
+        Project.objects.filter(id=project_id, judgments__expert=expert)
+        .select_related("organization")
+        .first()
+    )
+    if project is None or not expert.is_expert:
+        raise NotFound("No such project.", code="project_not_found")
+    return project

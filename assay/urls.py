@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("assay.web.quality_urls")),
     path("", include("assay.web.review_urls")),
     path("", include("assay.web.money_urls")),
+    path("", include("assay.web.governance_urls")),
     path("", include("assay.web.urls")),
     path("", include("assay.web.expert_urls")),
     path("", include("assay.web.credential_urls")),
