@@ -124,8 +124,7 @@ def graduated_problems(
     problems: list[str] = []
     if kind in ("suspend", "remove") and not code.severe and evidence_items < minimum_sample:
         problems.append(
-            f"A {kind} needs at least {minimum_sample} evidence items; this cites "
-            f"{evidence_items}."
+            f"A {kind} needs at least {minimum_sample} evidence items; this cites {evidence_items}."
         )
     if kind == "remove" and not code.severe and prior_warnings == 0:
         problems.append("A removal needs an earlier warning for a reason of this kind.")
