@@ -542,3 +542,26 @@ def test_bars_scale_to_the_largest_value() -> None:
     assert drawn[2].y == PLOT_HEIGHT
     assert bars([]) == []
     assert [b.height for b in bars([("w", 0, "0")])] == [0]
+
+
+def test_forms_need_the_csrf_token(oscar: User, erin: User) -> None:
+    decision = suspend(oscar, erin)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(erin)
+    page = text_of(client.get(f"/decisions/{decision.id}/"))
+    assert 'name="csrfmiddlewaretoken"' in page
+    refused = client.post(f"/decisions/{decision.id}/appeal/", {"text": "Please look."})
+    assert refused.status_code == 403
+    assert not Appeal.objects.exists()
+
+
+def test_evidence_links_open_only_safe_addresses(web: Web, oscar: User, erin: User) -> None:
+    evidence = [
+        {"label": "Gold item g1", "url": "javascript:alert(1)"},
+        {"label": "Gold item g2", "url": "/quality/"},
+    ]
+    decision = suspend(oscar, erin, kind="warn", evidence=evidence)
+    text = text_of(web(erin).get(f"/decisions/{decision.id}/"))
+    assert 'href="/quality/"' in text
+    assert 'href="javascript:' not in text
+    assert "javascript:alert(1)" in text  # shown as text, not as a link
