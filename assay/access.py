@@ -160,7 +160,7 @@ def access_item(project: Project, external_id: str) -> Item:
 
 def require_operator(user: User) -> None:
     if not user.is_staff:
-        raise WrongRole("Only operators can review credentials.", code="not_operator")
+        raise WrongRole("Only operators can do this.", code="not_operator")
 
 
 def access_credential_for_operator(operator: User, credential_id: int) -> Credential:

@@ -180,7 +180,8 @@ def announce(
             f"a change takes effect {settings.NOTICE_DAYS} days after notice at the earliest"
         )
     if problems:
-        raise InvalidInput("; ".join(problems).capitalize() + ".", code="invalid_change")
+        message = "; ".join(problems)
+        raise InvalidInput(message[0].upper() + message[1:] + ".", code="invalid_change")
     with transaction.atomic():
         last = AlgorithmChange.objects.filter(system=system).order_by("-version").first()
         change = AlgorithmChange.objects.create(

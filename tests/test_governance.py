@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from assay import clock
-from assay.actions import accounts, approvals, governance, projects
+from assay.actions import accounts, approvals, governance, payouts, projects
 from assay.actions.ledger import Kind, Owner, balance
 from assay.errors import Conflict
 from assay.ledger_check import run_checks
@@ -289,6 +289,7 @@ def test_my_data_and_erasure(
     erin: User,
     frank: User,
     api: Callable[[User], Client],
+    settings: Any,
 ) -> None:
     project = make_project(items=2)
     mine = work(project, erin)
@@ -298,6 +299,14 @@ def test_my_data_and_erasure(
     assert data["account"]["email"] == "erin@experts.test"
     assert data["earnings"]["pending_cents"] == 100
     assert post(api(erin), "/api/v1/me/delete", {"password": "wrong"}).status_code == 400
+    owed = post(api(erin), "/api/v1/me/delete", {"password": PASSWORD})
+    assert owed.status_code == 409  # money still on its way: nothing is erased yet
+    assert owed.json()["error"]["code"] == "balance_outstanding"
+    settings.PAYOUT_MINIMUM_CENTS = 100
+    approvals.approve(judgment_id=mine.id, actor=None)
+    treasurer = User.objects.get(email="treasurer@assay.test")
+    for batch in payouts.run_payouts(actor=treasurer):
+        payouts.confirm_batch(actor=treasurer, batch_id=batch.id)
     assert post(api(erin), "/api/v1/me/delete", {"password": PASSWORD}).status_code == 204
     erin.refresh_from_db()
     assert erin.email == f"erased-{erin.id}@invalid"

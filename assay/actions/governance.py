@@ -376,8 +376,8 @@ def file_appeal(*, expert: User, decision_id: int, text: str) -> Appeal:
             raise NotFound("No such decision.", code="decision_not_found")
         if hasattr(decision, "appeal"):
             raise Conflict("This decision is already under appeal.", code="already_appealed")
-        if decision.status not in (Decision.Status.IN_EFFECT, Decision.Status.AWAITING_SIGNOFF):
-            raise Conflict("This decision is no longer in effect.", code="not_in_effect")
+        if decision.status != Decision.Status.IN_EFFECT:
+            raise Conflict("Only a decision in effect can be appealed.", code="not_in_effect")
         now = clock.now()
         acknowledge_by, decide_by = rules.appeal_deadlines(
             now,
@@ -480,10 +480,13 @@ def decide_appeal(*, operator: User, appeal_id: int, outcome: str, reasons: str)
         appeal.save()
         decision = appeal.decision
         if outcome == Appeal.Outcome.REVERSED:
+            # A decision lifted meanwhile is already undone: record the finding only.
+            still_applied = decision.status == Decision.Status.IN_EFFECT
             decision.status = Decision.Status.REVERSED
             decision.closed_at = now
             decision.save(update_fields=["status", "closed_at"])
-            _undo(decision, operator, f"Appeal upheld: {reasons.strip()}")
+            if still_applied:
+                _undo(decision, operator, f"Appeal upheld: {reasons.strip()}")
         notify(
             appeal.expert_id,
             kind="appeal",

@@ -295,6 +295,7 @@ def admit_expert(*, actor: User, project: Project, email: str) -> ProjectExpert:
         PoolMember.objects.filter(
             project=project, expert=expert, status=PoolMember.Status.WAITLISTED
         ).update(status=PoolMember.Status.ADMITTED, admitted_at=clock.now())
+        audit.record("project.admit", project, actor=actor, expert=expert.id)
     return admission
 
 

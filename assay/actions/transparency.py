@@ -17,7 +17,8 @@ from django.db.models import Count, Q
 
 from assay import audit, clock
 from assay.access import require_expert
-from assay.errors import InvalidInput, NotFound
+from assay.actions import ledger
+from assay.errors import Conflict, InvalidInput, NotFound
 from assay.models import (
     ApiToken,
     Appeal,
@@ -279,6 +280,16 @@ def delete_account(*, expert: User, password: str) -> None:
     require_expert(expert)
     if not check_password(password, expert.password):
         raise InvalidInput("That password is not right.", code="wrong_password")
+    owed = sum(
+        ledger.balance(kind, settings.CURRENCY, ledger.Owner(expert_id=expert.id))
+        for kind in (ledger.Kind.PENDING, ledger.Kind.AVAILABLE, ledger.Kind.IN_TRANSIT)
+    )
+    if owed:
+        raise Conflict(
+            "You still have money with Assay (awaiting approval, available or on its way). "
+            "Ask for a payout and wait until it is paid, then erase your account.",
+            code="balance_outstanding",
+        )
     with transaction.atomic():
         folder = Path(settings.EVIDENCE_DIR).resolve()
         for evidence in Evidence.objects.filter(credential__expert=expert):
@@ -294,8 +305,15 @@ def delete_account(*, expert: User, password: str) -> None:
         ApiToken.objects.filter(user=expert).delete()
         Notification.objects.filter(user=expert).delete()
         ExpertProfile.objects.filter(user=expert).update(
-            country="", timezone="UTC", show_identity=False, email_alerts=False
+            country="",
+            timezone="UTC",
+            weekly_hours=0,
+            content_opt_outs=[],
+            show_identity=False,
+            email_alerts=False,
         )
+        RequesterRating.objects.filter(expert=expert).update(comment="")
+        Appeal.objects.filter(expert=expert).update(text="(erased at the expert's request)")
         expert.email = f"erased-{expert.id}@invalid"
         expert.username = f"erased-{expert.id}"
         expert.first_name = expert.last_name = ""
