@@ -1,4 +1,5 @@
 from assay.models.accounts import ApiToken, ExpertProfile, Membership, Organization, User
+from assay.models.endpoints import ModelCall, ModelEndpoint
 from assay.models.experts import Credential, Domain, Evidence, ExpertDomain, ExpertLanguage, Skill
 from assay.models.exports import (
     ExportContribution,
@@ -47,6 +48,8 @@ __all__ = [
     "Judgment",
     "Lease",
     "Membership",
+    "ModelCall",
+    "ModelEndpoint",
     "Notification",
     "Organization",
     "Payout",
