@@ -1,6 +1,7 @@
 """Export mappings per task type: each task type declares what it can export.
 
-A task type registers its ``Mapping`` objects under its ``Project.task_type`` code. A
+A task type registers its ``Mapping`` objects under its ``Project.task_type`` code (the
+task type modules in ``assay.tasktypes`` do so from their ``exports()``). A
 mapping knows how to count what an export will hold (``plan``, a light pass that reads no
 texts), how to stream its records, and the Parquet schema of those records.
 """
@@ -73,6 +74,9 @@ def register(task_type: str, *mappings: Mapping) -> None:
 
 
 def mappings_for(project: Project) -> dict[str, Mapping]:
+    from assay.tasktypes import discover
+
+    discover()  # every task type module registers its mappings when imported
     found = _REGISTRY.get(project.task_type)
     if not found:
         raise InvalidInput(

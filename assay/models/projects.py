@@ -24,6 +24,9 @@ class Project(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     task_type = models.CharField(max_length=32, default="pairwise")
+    # The task type's project settings, validated by its config schema (assay/tasktypes):
+    # rubric criteria, policy taxonomy, whether a ranking allows ties...
+    task_config = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     admission = models.CharField(max_length=16, choices=Admission.choices, default="open")
     overlap = models.PositiveIntegerField(default=3)

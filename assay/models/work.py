@@ -17,7 +17,12 @@ def effective_overlap(project_overlap: int, path: str = "") -> Coalesce:
 
 
 class Item(models.Model):
-    """One prompt with two candidate responses.
+    """One unit of work: a prompt with two candidate responses (pairwise), or the
+    type-specific fields of another task type in ``data`` (docs/tasktypes/index.md).
+
+    Pairwise keeps its texts in their own columns (the claim returns them with no
+    JSON decoding); every other type stores its validated item schema in ``data``
+    and a plain-text ``prompt`` (for lists, search and signals).
 
     ``reserved`` counts active leases plus submitted judgments; a claim is a
     compare-and-set on it, so it never passes the project's overlap.
@@ -28,6 +33,7 @@ class Item(models.Model):
     prompt = models.TextField()
     response_a = models.TextField()
     response_b = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     reserved = models.PositiveIntegerField(default=0)
     judgment_count = models.PositiveIntegerField(default=0)
@@ -98,8 +104,14 @@ class Judgment(models.Model):
     choice = models.CharField(max_length=8, choices=Choice.choices)
     strength = models.PositiveSmallIntegerField(null=True, blank=True)
     rationale = models.TextField()
+    # Every task type but pairwise stores its validated judgment schema here (pairwise
+    # uses choice/strength/rationale); rationale then holds the type's one-line summary.
+    answer = models.JSONField(default=dict, blank=True)
     idempotency_key = models.CharField(max_length=64)
     duration_seconds = models.PositiveIntegerField()
+    # Seconds the form was in front of the expert with input in the last minute (the
+    # task page measures it); None from clients that do not say.
+    active_seconds = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()
     # Approval and pay (docs/ledger.md). pay_cents is what the submission earns, fixed when
     # it is set aside from escrow and raised only by top-ups; 0 while unfunded.
@@ -188,6 +200,8 @@ class Review(models.Model):
     reason_code = models.CharField(max_length=32, blank=True)
     note = models.TextField(blank=True)
     corrected_choice = models.CharField(max_length=8, blank=True)
+    # A correction of a task type other than pairwise: the reviewer's full answer.
+    corrected_answer = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
 
