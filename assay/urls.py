@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<path>.*)$", not_found),
     path("", include("assay.web.exports_urls")),
+    path("", include("assay.web.endpoints_urls")),
     path("", include("assay.web.flag_urls")),
     path("", include("assay.web.quality_urls")),
     path("", include("assay.web.review_urls")),

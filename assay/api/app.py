@@ -8,6 +8,7 @@ from ninja.security import SessionAuth
 
 from assay.api.auth import TokenAuth
 from assay.api.credentials import router as credentials_router
+from assay.api.endpoints import router as endpoints_router
 from assay.api.experts import router as experts_router
 from assay.api.exports import router as exports_router
 from assay.api.flags import router as flags_router
@@ -92,4 +93,5 @@ api.add_router("", reviews_router)
 api.add_router("", money_router)
 api.add_router("", governance_router)
 api.add_router("", exports_router)
+api.add_router("", endpoints_router)
 api.add_router("/webhooks", webhooks_router)

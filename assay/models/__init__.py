@@ -1,5 +1,5 @@
 from assay.models.accounts import ApiToken, ExpertProfile, Membership, Organization, User
-from assay.models.endpoints import ModelCall, ModelEndpoint
+from assay.models.endpoints import GenerationRun, ModelCall, ModelEndpoint, ProjectJudge
 from assay.models.experts import Credential, Domain, Evidence, ExpertDomain, ExpertLanguage, Skill
 from assay.models.exports import (
     ExportContribution,
@@ -43,6 +43,7 @@ __all__ = [
     "ExportContribution",
     "ExportRecord",
     "Flag",
+    "GenerationRun",
     "GuidelineVersion",
     "Item",
     "Judgment",
@@ -57,6 +58,7 @@ __all__ = [
     "PoolMember",
     "Project",
     "ProjectExpert",
+    "ProjectJudge",
     "QualificationTest",
     "QualitySnapshot",
     "Question",

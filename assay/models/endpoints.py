@@ -29,6 +29,10 @@ class ModelEndpoint(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     disabled_at = models.DateTimeField(null=True, blank=True)
+    # The rate limit's current one-minute window, shared by every process through the
+    # database: a call takes a slot by a compare-and-set on these two fields.
+    window_started_at = models.DateTimeField(null=True, blank=True)
+    window_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -70,3 +74,38 @@ class ModelCall(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["endpoint", "created_at"])]
+
+
+class GenerationRun(models.Model):
+    """Candidate responses asked of two or more endpoints for a list of prompts.
+
+    Each prompt is claimed by a compare-and-set on ``next_index`` and becomes its items
+    in one transaction, so several workers (or page polls) share a run and a prompt is
+    never half-created.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Finished"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    endpoints = models.JSONField(default=list)
+    prompts = models.JSONField(default=list)
+    next_index = models.PositiveIntegerField(default=0)
+    finished_count = models.PositiveIntegerField(default=0)
+    items_created = models.PositiveIntegerField(default=0)
+    failures = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+
+class ProjectJudge(models.Model):
+    """A judge model that pre-grades a project's items; experts still decide."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="judge")
+    endpoint = models.ForeignKey(ModelEndpoint, on_delete=models.PROTECT, related_name="+")
+    instructions = models.TextField(blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
