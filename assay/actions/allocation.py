@@ -61,7 +61,7 @@ _FRESH = _KIND.format(
 _SKIP_LOCKED = " FOR UPDATE OF i SKIP LOCKED"
 _TAKE = (
     f"UPDATE {ITEM} SET reserved = reserved + 1 WHERE id = %s {{check}} "  # noqa: S608
-    "RETURNING id, prompt, response_a, response_b"
+    "RETURNING id, prompt, response_a, response_b, data"
 )
 _TAKE_GOLD = _TAKE.format(check="")
 _TAKE_WORK = _TAKE.format(check="AND reserved < COALESCE(target_overlap, %s)")
@@ -69,7 +69,8 @@ _CURRENT = (
     f"SELECT id, item_id, expires_at > %s FROM {LEASE} "  # noqa: S608
     "WHERE expert_id = %s AND project_id = %s AND state = %s"
 )
-_TAKEN = Columns(Item, "i", only=("id", "prompt", "response_a", "response_b"))
+# ``data`` holds the item of every task type but pairwise (assay.tasktypes).
+_TAKEN = Columns(Item, "i", only=("id", "prompt", "response_a", "response_b", "data"))
 
 
 def _candidates_sql(*, lock: bool, gold: bool) -> str:

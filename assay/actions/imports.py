@@ -1,5 +1,8 @@
 """Importing items: the whole file is checked first, then written in one transaction.
 
+Rows are validated by the project's task type (``assay.tasktypes``): pairwise by its
+own columns, every other type by its item schema.
+
 The file is read twice as a stream (scan, then insert in batches), so memory
 stays flat whatever its size; any bad line rejects the whole file.
 """
@@ -22,6 +25,7 @@ from assay.actions.pools import refresh_pool
 from assay.domain import itemfile
 from assay.errors import Conflict, InvalidInput, PayloadTooLarge
 from assay.models import Item, Project, User
+from assay.tasktypes import require
 
 BATCH = 1000
 ANALYZE_AFTER = 10_000
@@ -65,7 +69,8 @@ def import_items(
     if project.status == Project.Status.CLOSED:
         raise Conflict("This project is closed.", code="project_closed")
 
-    result = itemfile.scan(stream, fmt)
+    kind = require(project.task_type)
+    result = itemfile.scan(stream, fmt, kind=kind)
     if result.error_count:
         raise _reject(result.errors, result.error_count)
     clashes = _existing_ids(project, list(result.first_line_of))
@@ -77,7 +82,9 @@ def import_items(
         raise _reject(sorted(errors, key=lambda e: e.line)[:100], len(errors))
 
     stream.seek(0)
-    rows = (row for row in itemfile.read_rows(stream, fmt) if isinstance(row, itemfile.ItemRow))
+    rows = (
+        row for row in itemfile.read_rows(stream, fmt, kind) if isinstance(row, itemfile.ItemRow)
+    )
     now = clock.now()
     try:
         with transaction.atomic():
@@ -115,6 +122,7 @@ def _insert(project: Project, rows: Iterator[itemfile.ItemRow], now: dt.datetime
                 prompt=row.prompt,
                 response_a=row.response_a,
                 response_b=row.response_b,
+                data=row.data,
                 metadata=row.metadata,
                 is_gold=bool(row.gold_answer),
                 gold_answer=row.gold_answer,

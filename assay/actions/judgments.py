@@ -1,9 +1,16 @@
-"""Submitting a judgment: validated, idempotent, exactly once per lease."""
+"""Submitting a judgment: validated by its task type, idempotent, exactly once per lease.
+
+The answer is checked twice: its shape before the transaction (schema only), then
+against the item and the project's task config inside it, where the lease's item is
+loaded anyway (no extra query).
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
@@ -14,9 +21,9 @@ from assay.actions.ledger import commit_submission, pay_for
 from assay.actions.quality import after_judgment
 from assay.actions.reviews import sample_for_review
 from assay.actions.signals import flag_judgment
-from assay.domain.pairwise import judgment_problems
 from assay.errors import Conflict, InvalidInput
 from assay.models import Item, Judgment, Lease, User
+from assay.tasktypes import require
 
 logger = logging.getLogger(__name__)
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
@@ -32,29 +39,36 @@ def _replay(expert: User, key: str, lease_id: int) -> Judgment | None:
     return earlier
 
 
+MAX_ACTIVE_SECONDS = 7 * 24 * 3600
+
+
 def submit_judgment(
     *,
     expert: User,
     lease_id: int,
-    choice: str,
-    strength: int | None,
-    rationale: str,
     idempotency_key: str,
+    answer: dict[str, Any] | None = None,
+    choice: str = "",
+    strength: int | None = None,
+    rationale: str = "",
+    active_seconds: int | None = None,
 ) -> tuple[Judgment, bool]:
-    """Store the judgment; returns it and whether it is new (False on a replay)."""
+    """Store the judgment; returns it and whether it is new (False on a replay).
+
+    ``answer`` is the task type's judgment body; pairwise callers may pass ``choice``,
+    ``strength`` and ``rationale`` instead, as before task types existed.
+    """
     if not _KEY.match(idempotency_key):
         raise InvalidInput(
             "idempotency_key must be 8 to 64 letters, digits or _.:-", code="invalid_key"
         )
-    problems = judgment_problems(choice, strength, rationale)
-    if problems:
-        raise InvalidInput(
-            "Please complete the judgment.",
-            code="invalid_judgment",
-            details=[{"field": name, "message": text} for name, text in problems.items()],
-        )
+    if answer is None:
+        answer = {"choice": choice, "strength": strength, "rationale": rationale}
+    if active_seconds is not None and not 0 <= active_seconds <= MAX_ACTIVE_SECONDS:
+        active_seconds = None
+    submission = _Submission(answer, idempotency_key, active_seconds)
     try:
-        return _store(expert, lease_id, choice, strength, rationale.strip(), idempotency_key)
+        return _store(expert, lease_id, submission)
     except IntegrityError:
         earlier = _replay(expert, idempotency_key, lease_id)
         if earlier is None:
@@ -62,9 +76,15 @@ def submit_judgment(
         return earlier, False
 
 
-def _store(
-    expert: User, lease_id: int, choice: str, strength: int | None, rationale: str, key: str
-) -> tuple[Judgment, bool]:
+@dataclass(frozen=True)
+class _Submission:
+    answer: dict[str, Any]
+    key: str
+    active_seconds: int | None
+
+
+def _store(expert: User, lease_id: int, submission: _Submission) -> tuple[Judgment, bool]:
+    key = submission.key
     with transaction.atomic():
         try:
             lease = active_lease(expert, lease_id)
@@ -74,6 +94,12 @@ def _store(
             if earlier is not None:
                 return earlier, False
             raise
+        project = lease.project
+        kind = require(project.task_type)
+        # Invalid answers raise before anything is written; the lease stays active.
+        answer = kind.parse_answer(
+            kind.load_item(lease.item), kind.config_of(project), submission.answer
+        )
         now = clock.now()
         closed = Lease.objects.filter(
             id=lease.id, state=Lease.State.ACTIVE, expires_at__gt=now
@@ -83,7 +109,6 @@ def _store(
             if earlier is not None:
                 return earlier, False
             raise Conflict("This task is no longer yours.", code="lease_expired")
-        project = lease.project
         guidelines = project.guidelines
         if guidelines is None:
             raise Conflict("This project has no guidelines.", code="no_guidelines")
@@ -94,11 +119,10 @@ def _store(
             project=project,
             expert=expert,
             guidelines=guidelines,
-            choice=choice,
-            strength=strength,
-            rationale=rationale,
             idempotency_key=key,
             duration_seconds=duration,
+            active_seconds=submission.active_seconds,
+            **kind.judgment_columns(answer),
             created_at=now,
             # What commit_submission sets aside last in this transaction; it corrects
             # both if the pay cannot be funded.
@@ -106,7 +130,8 @@ def _store(
             pay_cents=pay_for(project, duration),
         )
         Item.objects.filter(id=lease.item_id).update(judgment_count=F("judgment_count") + 1)
-        after_judgment(judgment)
+        if kind.adaptive:
+            after_judgment(judgment)
         sample_for_review(judgment)
         _flag(judgment)
         # Last: it updates the project's escrow account, a row every submission in the

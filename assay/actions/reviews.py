@@ -11,7 +11,9 @@ pay is recorded exactly once however often the decision is sent.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -25,6 +27,7 @@ from assay.domain import reviews as rules
 from assay.eligibility import explain
 from assay.errors import Conflict, InvalidInput, NotFound, WrongRole
 from assay.models import Earning, Judgment, Project, Review, User
+from assay.tasktypes import require
 
 CANDIDATES = 10
 
@@ -107,6 +110,7 @@ class Decision:
     reason_code: str = ""
     note: str = ""
     corrected_choice: str = ""
+    corrected_answer: dict[str, Any] = field(default_factory=dict)
 
 
 def _replay(review: Review, decision: Decision) -> Review:
@@ -117,14 +121,41 @@ def _replay(review: Review, decision: Decision) -> Review:
     return review
 
 
-def _check(review: Review, decision: Decision, now: dt.datetime) -> None:
+def _corrected(review: Review, decision: Decision) -> Decision:
+    """A correction of any type but pairwise: the reviewer's whole answer, validated by
+    the task type like an expert's submission (field names prefixed)."""
+    kind = require(review.project.task_type)
+    item, config = kind.load_item(review.judgment.item), kind.config_of(review.project)
+    try:
+        answer = kind.parse_answer(item, config, decision.corrected_answer)
+    except InvalidInput as error:
+        raise InvalidInput(
+            "Please complete the corrected answer.",
+            code="invalid_review",
+            details=[
+                {"field": f"corrected_answer.{d.get('field', '')}", "message": d["message"]}
+                for d in error.details
+            ]
+            or [{"field": "corrected_answer", "message": error.message}],
+        ) from None
+    return Decision(
+        decision.outcome, "", decision.note, "", kind.judgment_columns(answer).get("answer", {})
+    )
+
+
+def _check(review: Review, decision: Decision, now: dt.datetime) -> Decision:
+    pairwise = review.project.task_type == "pairwise"
+    correcting = decision.outcome == "corrected" and not pairwise
     problems = rules.outcome_problems(
-        outcome=decision.outcome,
+        # Other types correct with a whole answer, checked by _corrected below.
+        outcome="approved" if correcting else decision.outcome,
         reason_code=decision.reason_code,
         note=decision.note,
         corrected_choice=decision.corrected_choice,
         original_choice=review.judgment.choice,
     )
+    if not pairwise and decision.outcome != "corrected" and decision.corrected_answer:
+        problems["corrected_answer"] = "only a correction carries a corrected answer"
     if problems:
         raise InvalidInput(
             "Please complete the review.",
@@ -133,6 +164,7 @@ def _check(review: Review, decision: Decision, now: dt.datetime) -> None:
         )
     if review.leased_until is None or review.leased_until <= now:
         raise Conflict("Your hold on this review ended.", code="review_lease_expired")
+    return _corrected(review, decision) if correcting else decision
 
 
 def _pay(review: Review, reviewer: User, now: dt.datetime) -> None:
@@ -156,18 +188,23 @@ def decide_review(
     reason_code: str = "",
     note: str = "",
     corrected_choice: str = "",
+    corrected_answer: dict[str, Any] | str | None = None,
 ) -> tuple[Review, bool]:
     """Record the reviewer's decision and their pay; returns the review and whether it is new.
 
     Only the reviewer holding the lease, before it ends. Sending the same
     outcome again returns the stored decision (False); a different one is a conflict.
+    A correction is a ``corrected_choice`` for pairwise, a whole ``corrected_answer``
+    (the task type's judgment, as a dict or JSON text) for every other type.
     """
-    decision = Decision(outcome, reason_code, note.strip(), corrected_choice)
+    decision = Decision(
+        outcome, reason_code, note.strip(), corrected_choice, _answer(corrected_answer)
+    )
     review = access_review_for_reviewer(reviewer, review_id)
     if review.status == Review.Status.DONE:
         return _replay(review, decision), False
     now = clock.now()
-    _check(review, decision, now)
+    decision = _check(review, decision, now)
     with transaction.atomic():
         changed = Review.objects.filter(
             id=review.id, reviewer=reviewer, status=Review.Status.LEASED, leased_until__gt=now
@@ -177,6 +214,7 @@ def decide_review(
             reason_code=decision.reason_code,
             note=decision.note,
             corrected_choice=decision.corrected_choice,
+            corrected_answer=decision.corrected_answer,
             decided_at=now,
         )
         if changed == 1:
@@ -189,6 +227,22 @@ def decide_review(
     if review.status == Review.Status.DONE:
         return _replay(review, decision), False
     raise Conflict("Your hold on this review ended.", code="review_lease_expired")
+
+
+def _answer(raw: dict[str, Any] | str | None) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw) if raw else {}
+    except json.JSONDecodeError:
+        raise InvalidInput(
+            "The corrected answer is not valid JSON.",
+            code="invalid_review",
+            details=[{"field": "corrected_answer", "message": "not valid JSON"}],
+        ) from None
+    if not isinstance(value, dict):
+        raise InvalidInput("The corrected answer must be a JSON object.", code="invalid_review")
+    return value
 
 
 def _decide_submission(review: Review, reviewer: User) -> None:

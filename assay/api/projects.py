@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import File, Router, Schema, Status
@@ -20,6 +21,7 @@ from assay.actions import projects as project_actions
 from assay.actions.imports import import_uploaded_file
 from assay.api.auth import actor
 from assay.errors import InvalidInput
+from assay.exports.registry import mappings_of_type as export_mappings
 from assay.models import Project
 from assay.reports import (
     as_jsonl,
@@ -28,6 +30,8 @@ from assay.reports import (
     judgment_records,
     progress,
 )
+from assay.tasktypes import all_types
+from assay.tasktypes._actions import create_typed_project, set_task_config
 
 router = Router(tags=["projects"])
 
@@ -43,6 +47,9 @@ class ProjectIn(Schema):
     hourly_cap_minutes: int | None = None
     guidelines: str = ""
     organization_id: int | None = None
+    # A registered task type (GET /api/projects/task-types) and its settings.
+    task_type: str = "pairwise"
+    task_config: dict[str, Any] = {}
 
 
 class TermsIn(Schema):
@@ -62,6 +69,7 @@ class ProjectOut(Schema):
     name: str
     description: str
     task_type: str
+    task_config: dict[str, Any] = {}
     status: str
     admission: str
     overlap: int
@@ -124,6 +132,7 @@ def project_out(project: Project) -> ProjectOut:
         name=project.name,
         description=project.description,
         task_type=project.task_type,
+        task_config=project.task_config or {},
         status=project.status,
         admission=project.admission,
         overlap=project.overlap,
@@ -175,10 +184,58 @@ def create_project(request: HttpRequest, payload: ProjectIn) -> Status[ProjectOu
             raise InvalidInput("You belong to no organization.", code="no_organization")
     else:
         organization = access_organization_by_id(user, payload.organization_id)
-    project = project_actions.create_project(
-        actor=user, organization=organization, terms=_terms(payload), guidelines=payload.guidelines
+    project = create_typed_project(
+        actor=user,
+        organization=organization,
+        terms=_terms(payload),
+        guidelines=payload.guidelines,
+        task_type=payload.task_type,
+        task_config=payload.task_config,
     )
     return Status(201, project_out(project))
+
+
+class TaskTypeOut(Schema):
+    code: str
+    title: str
+    summary: str
+    aggregation: str
+    item_schema: dict[str, Any]
+    answer_schema: dict[str, Any]
+    config_schema: dict[str, Any]
+    exports: list[str]
+
+
+@router.get("/task-types", response=list[TaskTypeOut])
+def task_types(request: HttpRequest) -> list[TaskTypeOut]:
+    """Every registered task type with the JSON Schemas of its items, answers and settings."""
+    actor(request)
+    return [
+        TaskTypeOut(
+            code=kind.code,
+            title=kind.title,
+            summary=kind.summary,
+            aggregation=kind.aggregation,
+            item_schema=kind.item_schema.model_json_schema(),
+            answer_schema=kind.answer_schema.model_json_schema(),
+            config_schema=kind.config_schema.model_json_schema(),
+            exports=[m.kind for m in export_mappings(kind.code)],
+        )
+        for kind in all_types()
+    ]
+
+
+class TaskConfigIn(Schema):
+    task_config: dict[str, Any]
+
+
+@router.put("/{project_id}/task-config", response=ProjectOut)
+def put_task_config(request: HttpRequest, project_id: int, payload: TaskConfigIn) -> ProjectOut:
+    project = access_project_for_requester(actor(request), project_id)
+    project = set_task_config(
+        actor=actor(request), project=project, task_config=payload.task_config
+    )
+    return project_out(project)
 
 
 @router.get("/{project_id}", response=ProjectOut)

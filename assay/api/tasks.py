@@ -16,6 +16,7 @@ from assay.actions.quality import gold_feedback
 from assay.api.auth import actor
 from assay.models import Judgment, Lease, Project
 from assay.render import markdown_to_html
+from assay.tasktypes import require
 
 router = Router(tags=["tasks"])
 
@@ -31,12 +32,16 @@ class OpenProjectOut(Schema):
 
 
 class ItemOut(Schema):
+    """Pairwise items fill the text fields; every other type sends its item in ``data``
+    (the type's item schema, docs/tasktypes/) and an empty ``response_a``/``response_b``."""
+
     prompt: str
-    response_a: str
-    response_b: str
+    response_a: str = ""
+    response_b: str = ""
     prompt_html: str
-    response_a_html: str
-    response_b_html: str
+    response_a_html: str = ""
+    response_b_html: str = ""
+    data: dict[str, Any] = {}
 
 
 class TaskOut(Schema):
@@ -44,6 +49,8 @@ class TaskOut(Schema):
     expires_at: dt.datetime
     project: OpenProjectOut
     guideline_version: int | None
+    task_type: str = "pairwise"
+    task_config: dict[str, Any] = {}
     item: ItemOut
 
 
@@ -64,9 +71,14 @@ class NextIn(Schema):
 
 
 class JudgmentIn(Schema):
-    choice: str
+    """``answer`` is the task type's judgment (docs/tasktypes/); pairwise may instead send
+    ``choice``, ``strength`` and ``rationale`` at the top level, as before."""
+
+    choice: str = ""
     strength: int | None = None
-    rationale: str
+    rationale: str = ""
+    answer: dict[str, Any] | None = None
+    active_seconds: int | None = None
     idempotency_key: str
 
 
@@ -82,7 +94,9 @@ class JudgmentOut(Schema):
     choice: str
     strength: int | None
     rationale: str
+    answer: dict[str, Any]
     guideline_version: int
+    active_seconds: int | None = None
     created_at: dt.datetime
     replayed: bool
     gold_feedback: GoldFeedbackOut | None = None
@@ -100,22 +114,30 @@ def open_project_out(project: Project) -> OpenProjectOut:
     )
 
 
-def task_out(lease: Lease) -> TaskOut:
+def _item_out(lease: Lease) -> ItemOut:
     item = lease.item
-    project = lease.project
-    return TaskOut(
-        lease_id=lease.id,
-        expires_at=lease.expires_at,
-        project=open_project_out(project),
-        guideline_version=project.guidelines.number if project.guidelines else None,
-        item=ItemOut(
+    if lease.project.task_type == "pairwise":
+        return ItemOut(
             prompt=item.prompt,
             response_a=item.response_a,
             response_b=item.response_b,
             prompt_html=markdown_to_html(item.prompt),
             response_a_html=markdown_to_html(item.response_a),
             response_b_html=markdown_to_html(item.response_b),
-        ),
+        )
+    return ItemOut(prompt=item.prompt, prompt_html=markdown_to_html(item.prompt), data=item.data)
+
+
+def task_out(lease: Lease) -> TaskOut:
+    project = lease.project
+    return TaskOut(
+        lease_id=lease.id,
+        expires_at=lease.expires_at,
+        project=open_project_out(project),
+        guideline_version=project.guidelines.number if project.guidelines else None,
+        task_type=project.task_type,
+        task_config=project.task_config or {},
+        item=_item_out(lease),
     )
 
 
@@ -168,18 +190,23 @@ def judge(request: HttpRequest, lease_id: int, payload: JudgmentIn) -> Status[Ju
     judgment, created = submit_judgment(
         expert=actor(request),
         lease_id=lease_id,
+        answer=payload.answer,
         choice=payload.choice,
         strength=payload.strength,
         rationale=payload.rationale,
+        active_seconds=payload.active_seconds,
         idempotency_key=payload.idempotency_key,
     )
+    kind = require(judgment.project.task_type)
     out = JudgmentOut(
         id=judgment.id,
         lease_id=judgment.lease_id,
         choice=judgment.choice,
         strength=judgment.strength,
         rationale=judgment.rationale,
+        answer=kind.load_answer(judgment).model_dump(mode="json"),
         guideline_version=judgment.guidelines.number,
+        active_seconds=judgment.active_seconds,
         created_at=judgment.created_at,
         replayed=not created,
         gold_feedback=_feedback(judgment),

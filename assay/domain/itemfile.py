@@ -1,8 +1,13 @@
-"""Reading pairwise items from JSONL or CSV, one row at a time.
+"""Reading items from JSONL or CSV, one row at a time, for any task type.
 
 A file is read as a stream of bytes so a large upload never sits in memory
 whole. Every problem is reported with its line number; the caller decides
 that one problem rejects the whole file.
+
+Pairwise rows are read by the rules below (``REQUIRED``/``OPTIONAL``). Every other
+task type's row is ``id``, optional ``metadata``, and the fields of the type's item
+schema (``assay.tasktypes``), which validates them; in CSV a cell that holds a JSON
+list or object is read as one, and columns the schema does not name are metadata.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, Protocol
+
+from pydantic import ValidationError
 
 Format = Literal["jsonl", "csv"]
 REQUIRED = ("id", "prompt", "response_a", "response_b")
@@ -20,6 +27,19 @@ GOLD_ANSWERS = ("a", "b", "tie")
 CSV_GOLD = ("gold_answer", "gold_rationale")
 MAX_ID_CHARS = 200
 MAX_TEXT_CHARS = 200_000
+
+
+class RowType(Protocol):
+    """What the reader needs of a task type (``assay.tasktypes.TaskType``)."""
+
+    @property
+    def code(self) -> str: ...
+
+    def item_fields(self) -> tuple[str, ...]: ...
+
+    def parse_item(self, record: dict[str, Any]) -> Any: ...
+
+    def item_columns(self, item: Any) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -32,6 +52,7 @@ class ItemRow:
     metadata: dict[str, Any]
     gold_answer: str = ""
     gold_rationale: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -124,7 +145,65 @@ def _build(line: int, record: dict[str, Any]) -> ItemRow | LineError:
     )
 
 
-def _jsonl_rows(stream: IO[bytes]) -> Iterator[ItemRow | LineError]:
+def _external_id(line: int, record: dict[str, Any]) -> str | LineError:
+    value = record.get("id")
+    if isinstance(value, str):
+        value = value.strip()
+    if value in (None, ""):
+        return LineError(line, "missing or empty field(s): id")
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return LineError(line, "id must be a string or an integer")
+    if len(value) > MAX_ID_CHARS:
+        return LineError(line, f"id is longer than {MAX_ID_CHARS} characters")
+    return value
+
+
+def _schema_message(error: ValidationError) -> str:
+    parts = []
+    for issue in error.errors()[:5]:
+        where = ".".join(str(p) for p in issue["loc"]) or "item"
+        message = str(issue["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}")
+    more = error.error_count() - len(parts)
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _build_typed(line: int, record: dict[str, Any], kind: RowType) -> ItemRow | LineError:
+    external_id = _external_id(line, record)
+    if isinstance(external_id, LineError):
+        return external_id
+    metadata = record.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        return LineError(line, "metadata must be a JSON object")
+    if record.get("gold"):
+        return LineError(line, f"{kind.code} items cannot be gold items")
+    fields = {k: v for k, v in record.items() if k not in ("id", "metadata", "gold")}
+    try:
+        parsed = kind.parse_item(fields)
+    except ValidationError as error:
+        return LineError(line, _schema_message(error))
+    columns = kind.item_columns(parsed)
+    return ItemRow(
+        line,
+        external_id,
+        str(columns.get("prompt", "")),
+        "",
+        "",
+        metadata,
+        data=dict(columns.get("data") or {}),
+    )
+
+
+def _builder(kind: RowType | None) -> Any:
+    if kind is None or kind.code == "pairwise":
+        return _build
+    return lambda line, record: _build_typed(line, record, kind)
+
+
+def _jsonl_rows(stream: IO[bytes], kind: RowType | None = None) -> Iterator[ItemRow | LineError]:
+    build = _builder(kind)
     number = 0
     try:
         for number, text in enumerate(_decoded_lines(stream), start=1):
@@ -138,12 +217,40 @@ def _jsonl_rows(stream: IO[bytes]) -> Iterator[ItemRow | LineError]:
             if not isinstance(record, dict):
                 yield LineError(number, "each line must be a JSON object")
                 continue
-            yield _build(number, record)
+            yield build(number, record)
     except _Undecodable as bad:
         yield LineError(bad.line, _undecodable_message(bad.error))
 
 
-def _csv_rows(stream: IO[bytes]) -> Iterator[ItemRow | LineError]:
+def _cell(value: str) -> Any:
+    """A CSV cell: a JSON list or object when it looks like one, else the text."""
+    text = value.strip()
+    if text[:1] in ("[", "{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _typed_csv_record(columns: list[str], values: list[str], kind: RowType) -> dict[str, Any]:
+    known = set(kind.item_fields()) | {"id"}
+    record: dict[str, Any] = {}
+    metadata: dict[str, Any] = {}
+    for name, value in zip(columns, values, strict=True):
+        if name in known:
+            if value != "":
+                record[name] = value if name == "id" else _cell(value)
+        elif value != "":
+            metadata[name] = value
+    record["metadata"] = metadata
+    return record
+
+
+def _csv_rows(stream: IO[bytes], kind: RowType | None = None) -> Iterator[ItemRow | LineError]:
+    if kind is not None and kind.code != "pairwise":
+        yield from _typed_csv_rows(stream, kind)
+        return
     reader = csv.reader(_decoded_lines(stream), strict=True)
     try:
         header = next(reader, None)
@@ -180,12 +287,43 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[ItemRow | LineError]:
         yield LineError(reader.line_num, f"not valid CSV: {error}")
 
 
-def read_rows(stream: IO[bytes], fmt: Format) -> Iterator[ItemRow | LineError]:
-    """Yield each item, or the error that stops it, in file order."""
-    return _jsonl_rows(stream) if fmt == "jsonl" else _csv_rows(stream)
+def _typed_csv_rows(stream: IO[bytes], kind: RowType) -> Iterator[ItemRow | LineError]:
+    reader = csv.reader(_decoded_lines(stream), strict=True)
+    try:
+        header = next(reader, None)
+        while header is not None and not any(name.strip() for name in header):
+            header = next(reader, None)
+        if header is None:
+            return
+        columns = [name.strip() for name in header]
+        if "id" not in columns:
+            yield LineError(1, "header lacks column(s): id")
+            return
+        start = reader.line_num
+        for values in reader:
+            line, start = start + 1, reader.line_num
+            if not any(value.strip() for value in values):
+                continue
+            if len(values) != len(columns):
+                yield LineError(line, f"expected {len(columns)} columns, found {len(values)}")
+                continue
+            yield _build_typed(line, _typed_csv_record(columns, values, kind), kind)
+    except _Undecodable as bad:
+        yield LineError(bad.line, _undecodable_message(bad.error))
+    except csv.Error as error:
+        yield LineError(reader.line_num, f"not valid CSV: {error}")
 
 
-def scan(stream: IO[bytes], fmt: Format, *, max_errors: int = 100) -> ScanResult:
+def read_rows(
+    stream: IO[bytes], fmt: Format, kind: RowType | None = None
+) -> Iterator[ItemRow | LineError]:
+    """Yield each item, or the error that stops it, in file order (pairwise by default)."""
+    return _jsonl_rows(stream, kind) if fmt == "jsonl" else _csv_rows(stream, kind)
+
+
+def scan(
+    stream: IO[bytes], fmt: Format, *, max_errors: int = 100, kind: RowType | None = None
+) -> ScanResult:
     """Check a whole file without keeping its rows: counts, errors, first line of each id."""
     result = ScanResult()
 
@@ -194,7 +332,7 @@ def scan(stream: IO[bytes], fmt: Format, *, max_errors: int = 100) -> ScanResult
         if len(result.errors) < max_errors:
             result.errors.append(error)
 
-    for row in read_rows(stream, fmt):
+    for row in read_rows(stream, fmt, kind):
         if isinstance(row, LineError):
             fail(row)
             continue

@@ -73,6 +73,13 @@ def register(task_type: str, *mappings: Mapping) -> None:
     _REGISTRY.setdefault(task_type, {}).update({m.kind: m for m in mappings})
 
 
+def mappings_of_type(task_type: str) -> list[Mapping]:
+    from assay.tasktypes import discover
+
+    discover()
+    return list(_REGISTRY.get(task_type, {}).values())
+
+
 def mappings_for(project: Project) -> dict[str, Mapping]:
     from assay.tasktypes import discover
 

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 
 from assay.errors import InvalidInput
 from assay.tasktypes._base import NoConfig, Problems, Schema, TaskType, problems_of
@@ -65,6 +66,7 @@ __all__ = [
 
 _TYPES: dict[str, TaskType] = {}
 _found: list[bool] = []
+_lock = threading.RLock()
 
 
 def register(task_type: TaskType) -> TaskType:
@@ -82,10 +84,13 @@ def discover() -> None:
     """Import every type module of the package once (each registers itself)."""
     if _found:
         return
-    _found.append(True)
-    for module in pkgutil.iter_modules(__path__):
-        if not module.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{module.name}")
+    with _lock:  # threads must not see a half-filled registry
+        if _found:
+            return
+        for module in pkgutil.iter_modules(__path__):
+            if not module.name.startswith("_"):
+                importlib.import_module(f"{__name__}.{module.name}")
+        _found.append(True)
 
 
 def all_types() -> list[TaskType]:

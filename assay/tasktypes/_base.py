@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from assay.models import Item, Judgment, Project
 
 Problems = dict[str, str]
+COMMON_KEYS = (("Ctrl+Enter", "submit"), ("Shift+R", "return the task"))
 
 
 class Schema(BaseModel):
@@ -68,6 +69,19 @@ class TaskType:
     # Templates and script -------------------------------------------------------------
 
     @property
+    def all_keys(self) -> tuple[tuple[str, str], ...]:
+        """The type's shortcuts and the ones every form has."""
+        return (*self.keys, *COMMON_KEYS)
+
+    @property
+    def example_config_json(self) -> str:
+        return json.dumps(self.example_config, indent=2)
+
+    @property
+    def example_item_json(self) -> str:
+        return json.dumps(self.example_item, indent=2)
+
+    @property
     def form_template(self) -> str:
         """The expert's form (inside the task page's <form>)."""
         return f"assay/tasktypes/{self.code}.html"
@@ -101,6 +115,10 @@ class TaskType:
         except ValidationError as error:
             return problems_of(error)
         return {}
+
+    def item_fields(self) -> tuple[str, ...]:
+        """The upload columns this type reads (CSV columns beyond these are metadata)."""
+        return tuple(self.item_schema.model_fields)
 
     def parse_item(self, record: AnyMapping[str, Any]) -> Schema:
         """One upload row's own fields, validated; raises ValidationError."""

@@ -70,8 +70,6 @@ class Pairwise(TaskType):
         ("a s d f", "strength: slightly / better / much better / decisively"),
         ("/", "write the rationale"),
         ("Esc", "leave the rationale"),
-        ("Ctrl+Enter", "submit"),
-        ("Shift+R", "return the task"),
     )
     example_config = {"criteria": ["helpfulness", "correctness"]}
     example_item = {"prompt": "...", "response_a": "...", "response_b": "..."}
@@ -137,6 +135,7 @@ class Pairwise(TaskType):
             "a_html": markdown_to_html(item.response_a),
             "b_html": markdown_to_html(item.response_b),
             "strengths": sorted(STRENGTHS.items()),
+            "criterion_choices": (("a", "A"), ("b", "B"), ("tie", "Tie")),
         }
 
 

@@ -13,11 +13,11 @@ from assay.actions.allocation import claim_next_task
 from assay.actions.judgments import submit_judgment
 from assay.actions.leases import QueueIsEmpty, extend_lease, return_lease
 from assay.actions.quality import gold_feedback
-from assay.domain.pairwise import STRENGTHS
 from assay.domain.pay import format_money
 from assay.errors import AssayError, InvalidInput
 from assay.models import Lease, Project, User
 from assay.render import markdown_to_html
+from assay.tasktypes import require
 from assay.web.util import current_user, expert_view, member_view
 from assay.workview import work_overview
 
@@ -50,6 +50,7 @@ def task_page(request: HttpRequest, project_id: int) -> HttpResponse:
     project = access_project_for_expert(current_user(request), project_id)
     context = _offer(project) | {
         "guidelines_html": markdown_to_html(project.guidelines.body) if project.guidelines else "",
+        "kind": require(project.task_type),
     }
     return render(request, "assay/task.html", context)
 
@@ -62,14 +63,14 @@ def _task_fragment(
     values: dict[str, str] | None = None,
     notice: str = "",
 ) -> HttpResponse:
-    item = lease.item
-    context = {
+    kind = require(lease.project.task_type)
+    item, config = kind.load_item(lease.item), kind.config_of(lease.project)
+    context = kind.form_context(item, config) | {
+        "kind": kind,
+        "item": item,
+        "config": config,
         "lease": lease,
         "project": lease.project,
-        "prompt_html": markdown_to_html(item.prompt),
-        "a_html": markdown_to_html(item.response_a),
-        "b_html": markdown_to_html(item.response_b),
-        "strengths": sorted(STRENGTHS.items()),
         "key": (values or {}).get("idempotency_key") or uuid.uuid4().hex,
         "values": values or {},
         "error": error,
@@ -95,13 +96,8 @@ def next_task(request: HttpRequest, project_id: int) -> HttpResponse:
     return _next(request, user, access_project_for_expert(user, project_id))
 
 
-def _strength(text: str) -> int | None:
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidInput("Pick a strength from 1 to 4.", code="invalid_judgment") from None
+def _active_seconds(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
 
 
 @member_view
@@ -110,15 +106,16 @@ def submit(request: HttpRequest, lease_id: int) -> HttpResponse:
     user = current_user(request)
     lease = access_lease_by_id(user, lease_id)
     form = request.POST
-    values = {k: form.get(k, "") for k in ("choice", "strength", "rationale", "idempotency_key")}
+    # Every field goes back to the form on an error, so nothing typed is lost.
+    values = {k: str(v) for k, v in form.items() if k != "csrfmiddlewaretoken"}
     try:
+        answer = require(lease.project.task_type).answer_from_form(form)
         judgment, created = submit_judgment(
             expert=user,
             lease_id=lease.id,
-            choice=values["choice"],
-            strength=_strength(values["strength"]),
-            rationale=values["rationale"],
-            idempotency_key=values["idempotency_key"],
+            answer=answer,
+            active_seconds=_active_seconds(values.get("active_seconds", "")),
+            idempotency_key=values.get("idempotency_key", ""),
         )
     except InvalidInput as error:
         return _task_fragment(request, lease, error=error, values=values)

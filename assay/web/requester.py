@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -30,6 +31,8 @@ from assay.reports import (
     judgment_records,
     progress,
 )
+from assay.tasktypes import all_types
+from assay.tasktypes._actions import create_typed_project
 from assay.web.util import current_user, member_view, requester_view
 
 
@@ -130,28 +133,46 @@ def project_list(request: HttpRequest) -> HttpResponse:
 def project_new(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     values = {"overlap": "3", "estimated_minutes": "4", "pay": "1.20", "admission": "open"}
+    values["task_type"] = request.GET.get("task_type", "pairwise")
+    kinds = {"types": all_types()}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in request.POST if k != "csrfmiddlewaretoken"}
         try:
             organization = organizations_of(user).order_by("id").first()
             if organization is None:
                 raise InvalidInput("You belong to no organization.", code="no_organization")
-            project = project_actions.create_project(
+            project = create_typed_project(
                 actor=user,
                 organization=organization,
                 terms=_terms_from(values),
                 guidelines=values.get("guidelines", ""),
+                task_type=values.get("task_type") or "pairwise",
+                task_config=_config_from(values.get("task_config", "")),
             )
         except AssayError as error:
             return render(
                 request,
                 "assay/project_new.html",
-                {"values": values, "error": error},
+                {"values": values, "error": error} | kinds,
                 status=error.status,
             )
         messages.success(request, "Project created. Upload items, then publish.")
         return redirect("project", project_id=project.id)
-    return render(request, "assay/project_new.html", {"values": values})
+    return render(request, "assay/project_new.html", {"values": values} | kinds)
+
+
+def _config_from(text: str) -> dict[str, Any]:
+    """The wizard's task settings, JSON text; an empty box is the type's defaults."""
+    try:
+        value = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            f"Task settings are not valid JSON: {error.msg} (line {error.lineno}).",
+            details=[{"field": "task_config", "message": "not valid JSON"}],
+        ) from None
+    if not isinstance(value, dict):
+        raise InvalidInput("Task settings must be a JSON object.")
+    return value
 
 
 def _amount(cents: int) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,10 +15,10 @@ from assay.domain.pay import format_money
 from assay.domain.reviews import MAX_NOTE_CHARS, REASONS
 from assay.errors import AssayError, InvalidInput
 from assay.models import Judgment, Project, Review
-from assay.render import markdown_to_html
+from assay.tasktypes import require
 from assay.web.util import current_user, member_view
 
-FIELDS = ("outcome", "reason_code", "note", "corrected_choice")
+FIELDS = ("outcome", "reason_code", "note", "corrected_choice", "corrected_answer")
 
 
 def _page(
@@ -39,13 +41,18 @@ def _page(
         "max_note": MAX_NOTE_CHARS,
     }
     if review is not None:
-        item = review.judgment.item
-        context |= {
+        kind = require(project.task_type)
+        judgment = review.judgment
+        item, config = kind.load_item(judgment.item), kind.config_of(project)
+        answer = kind.load_answer(judgment)
+        context |= kind.view_context(item, config, answer) | {
             "review": review,
-            "judgment": review.judgment,
-            "prompt_html": markdown_to_html(item.prompt),
-            "a_html": markdown_to_html(item.response_a),
-            "b_html": markdown_to_html(item.response_b),
+            "judgment": judgment,
+            "kind": kind,
+            "item": item,
+            "config": config,
+            "answer": answer,
+            "answer_json": json.dumps(answer.model_dump(mode="json"), indent=2),
         }
     return render(request, "assay/review.html", context, status=400 if error else 200)
 
@@ -71,6 +78,7 @@ def _form(request: HttpRequest) -> dict[str, str]:
         values["reason_code"] = ""
     if values["outcome"] != "corrected":
         values["corrected_choice"] = ""
+        values["corrected_answer"] = ""
     return values
 
 

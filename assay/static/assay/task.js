@@ -1,8 +1,12 @@
-// Keyboard judging for the pairwise task page. Delegated to the document
+// Keyboard judging for the pairwise form (assay/tasktypes/pairwise). Submitting,
+// returning, heartbeats and drafts are in taskform.js. Delegated to the document
 // because htmx swaps each new task into #task.
 (function () {
   "use strict";
-  const form = () => document.getElementById("judgment-form");
+  const form = () => {
+    const f = document.getElementById("judgment-form");
+    return f && f.dataset.taskType === "pairwise" ? f : null;
+  };
 
   function syncStrength(f) {
     const tie = f.querySelector('input[name=choice][value=tie]');
@@ -25,26 +29,14 @@
   document.addEventListener("keydown", (event) => {
     const f = form();
     if (!f) return;
-    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
-      event.preventDefault();
-      f.requestSubmit();
-      return;
-    }
-    const typing = event.target.matches("textarea, input[type=text]");
-    if (typing) {
-      if (event.key === "Escape") event.target.blur();
-      return;
-    }
+    if (event.target.matches("textarea, input[type=text]")) return;
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === "/") {
       event.preventDefault();
       f.querySelector("textarea[name=rationale]").focus();
       return;
     }
-    if (event.key === "R" && event.shiftKey) {
-      document.getElementById("return-task").click();
-      return;
-    }
+    if (event.shiftKey && event.key === "R") return;
     const target = f.querySelector('input[type=radio][data-key="' + event.key.toLowerCase() + '"]');
     if (target && !target.disabled) {
       event.preventDefault();
@@ -53,13 +45,7 @@
     }
   });
 
-  // Keep the lease alive while the page is open.
-  setInterval(() => {
-    const f = form();
-    if (f && window.htmx) htmx.ajax("POST", f.dataset.heartbeat, { swap: "none", source: f });
-  }, 60000);
-
-  document.body.addEventListener("htmx:afterSwap", () => {
+  document.addEventListener("assay:restored", () => {
     const f = form();
     if (!f) return;
     syncStrength(f);
