@@ -181,12 +181,14 @@ def demo(host: str, port: int, seed_only: bool) -> None:
 
 def _register() -> None:
     from assay.cli_alerts import notify
+    from assay.cli_generate import generate
     from assay.cli_ledger import ledger
     from assay.cli_quality import refresh
     from assay.quality.cli import quality
 
     quality.add_command(refresh)
     main.add_command(notify)
+    main.add_command(generate)
     main.add_command(ledger)
     main.add_command(quality)
 

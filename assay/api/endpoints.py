@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from assay.access import access_organization_by_id, require_requester
-from assay.actions import endpoints
+from assay.access import (
+    access_organization_by_id,
+    access_project_for_requester,
+    require_requester,
+)
+from assay.actions import endpoints, generate
 from assay.api.auth import actor
 from assay.errors import NotFound
-from assay.models import ModelCall, ModelEndpoint, User
+from assay.models import GenerationRun, ModelCall, ModelEndpoint, User
 
 router = Router(tags=["model endpoints"])
 CALL_LIMIT = 200
@@ -140,3 +145,69 @@ def calls(request: HttpRequest, organization_id: int, endpoint_id: int) -> list[
     """The latest calls to the endpoint: purpose, status, latency and tokens."""
     endpoint = _endpoint(actor(request), organization_id, endpoint_id)
     return list(ModelCall.objects.filter(endpoint=endpoint).order_by("-id")[:CALL_LIMIT])
+
+
+# Generating candidate responses ----------------------------------------------------------
+
+
+class PromptIn(Schema):
+    id: str = ""
+    prompt: str
+
+
+class GenerationIn(Schema):
+    endpoints: list[str]
+    prompts: list[PromptIn]
+
+
+class GenerationOut(Schema):
+    id: int
+    project_id: int
+    status: str
+    prompts: int
+    finished: int
+    items_created: int
+    failures: list[dict[str, Any]]
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+def generation_out(run: GenerationRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "project_id": run.project_id,
+        "status": run.status,
+        "prompts": len(run.prompts),
+        "finished": run.finished_count,
+        "items_created": run.items_created,
+        "failures": run.failures,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+    }
+
+
+@router.post("/projects/{project_id}/generations", response={201: GenerationOut})
+def start_generation(request: HttpRequest, project_id: int, payload: GenerationIn) -> Status[Any]:
+    """Start asking the endpoints for candidate responses; advance the run to do the work."""
+    user = actor(request)
+    project = access_project_for_requester(user, project_id)
+    lines = [json.dumps(p.dict()) for p in payload.prompts]
+    run = generate.start_run(
+        actor=user,
+        project=project,
+        endpoint_names=payload.endpoints,
+        prompts=generate.parse_prompts(lines),
+    )
+    return Status(201, generation_out(run))
+
+
+@router.get("/generations/{run_id}", response=GenerationOut)
+def generation(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    return generation_out(generate.access_run_by_id(actor(request), run_id))
+
+
+@router.post("/generations/{run_id}/advance", response=GenerationOut)
+def advance_generation(request: HttpRequest, run_id: int, limit: int = 5) -> dict[str, Any]:
+    """Work through up to ``limit`` (1 to 20) more prompts, then report progress."""
+    run = generate.access_run_by_id(actor(request), run_id)
+    return generation_out(generate.advance(run, limit=max(1, min(limit, 20))))
