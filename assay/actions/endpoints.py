@@ -7,7 +7,8 @@ carries it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,9 +16,9 @@ from django.db.models import QuerySet
 
 from assay import audit, clock
 from assay.access import organizations_of
-from assay.endpoints import crypto
+from assay.endpoints import ModelError, Purpose, Turn, chat, crypto, judging
 from assay.errors import Conflict, NotFound, raise_for_fields
-from assay.models import ModelEndpoint, Organization, User
+from assay.models import Item, ModelEndpoint, Organization, Project, ProjectJudge, User
 from assay.webhooks import url_problem
 
 MAX_ENDPOINTS = 50
@@ -141,3 +142,99 @@ def replace_secret(*, actor: User, endpoint: ModelEndpoint, secret: str) -> Mode
         endpoint.save(update_fields=["secret_encrypted", "secret_hint"])
         audit.record("endpoint.secret", endpoint, actor=actor, has_secret=bool(secret))
     return endpoint
+
+
+# AI pre-grading -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PregradeReport:
+    graded: int
+    failed: int
+    remaining: int
+    failures: list[dict[str, str]]
+
+
+def set_judge(
+    *, actor: User, project: Project, endpoint_name: str, instructions: str = ""
+) -> ProjectJudge:
+    if project.task_type != "pairwise":
+        raise Conflict("Pre-grading works on pairwise projects.", code="wrong_task_type")
+    if len(instructions) > 4000:
+        raise_for_fields({"instructions": "at most 4000 characters"})
+    (endpoint,) = usable_by_name(project.organization_id, [endpoint_name])
+    with transaction.atomic():
+        judge, _ = ProjectJudge.objects.update_or_create(
+            project=project,
+            defaults={
+                "endpoint": endpoint,
+                "instructions": instructions,
+                "created_by": actor,
+                "created_at": clock.now(),
+            },
+        )
+        audit.record("judge.set", project, actor=actor, endpoint=endpoint.name)
+    return judge
+
+
+def clear_judge(*, actor: User, project: Project) -> None:
+    with transaction.atomic():
+        ProjectJudge.objects.filter(project=project).delete()
+        audit.record("judge.clear", project, actor=actor)
+
+
+def _ungraded(project: Project) -> QuerySet[Item]:
+    return Item.objects.filter(project=project, is_gold=False).exclude(metadata__has_key="judge")
+
+
+def _grade(judge: ProjectJudge, item: Item, ask: Callable[..., Turn]) -> str:
+    """Pre-grade one item; '' when done, else why not."""
+    asked = judging.messages(item.prompt, item.response_a, item.response_b, judge.instructions)
+    try:
+        turn = ask(
+            judge.endpoint, asked, purpose=Purpose("judge", project=judge.project, item=item)
+        )
+    except ModelError as error:
+        return error.message
+    grade = judging.read(turn.text)
+    if grade is None:
+        return "the judge's reply held no grade"
+    with transaction.atomic():
+        locked = Item.objects.select_for_update().get(id=item.id)
+        locked.metadata = {
+            **(locked.metadata if isinstance(locked.metadata, dict) else {}),
+            "judge": {
+                **asdict(grade),
+                "hard": grade.hard,
+                "endpoint": judge.endpoint.name,
+                "model": judge.endpoint.model,
+                "model_call": turn.call_id,
+            },
+        }
+        locked.save(update_fields=["metadata"])
+    return ""
+
+
+def pregrade(
+    *, project: Project, limit: int = 20, ask: Callable[..., Turn] = chat
+) -> PregradeReport:
+    """Ask the project's judge about up to ``limit`` items it has not graded.
+
+    The grade is advice stored beside the item (metadata ``judge``): reviewers see it,
+    experts do not, and it never stands in for an expert's judgment.
+    """
+    judge = ProjectJudge.objects.select_related("endpoint", "project").filter(project=project)
+    found = judge.first()
+    if found is None:
+        raise NotFound("This project has no judge model.", code="no_judge")
+    failures = []
+    batch = list(_ungraded(project).order_by("id")[:limit])
+    for item in batch:
+        why = _grade(found, item, ask)
+        if why:
+            failures.append({"item": item.external_id, "message": why})
+    graded = len(batch) - len(failures)
+    remaining = _ungraded(project).count()
+    return PregradeReport(
+        graded=graded, failed=len(failures), remaining=remaining, failures=failures
+    )

@@ -211,3 +211,58 @@ def advance_generation(request: HttpRequest, run_id: int, limit: int = 5) -> dic
     """Work through up to ``limit`` (1 to 20) more prompts, then report progress."""
     run = generate.access_run_by_id(actor(request), run_id)
     return generation_out(generate.advance(run, limit=max(1, min(limit, 20))))
+
+
+# AI pre-grading -------------------------------------------------------------------------
+
+
+class JudgeIn(Schema):
+    endpoint: str
+    instructions: str = ""
+
+
+class JudgeOut(Schema):
+    project_id: int
+    endpoint: str
+    model: str
+    instructions: str
+
+
+class PregradeOut(Schema):
+    graded: int
+    failed: int
+    remaining: int
+    failures: list[dict[str, str]]
+
+
+@router.put("/projects/{project_id}/judge", response=JudgeOut)
+def set_judge(request: HttpRequest, project_id: int, payload: JudgeIn) -> dict[str, Any]:
+    """Choose the judge model that pre-grades this project's items for reviewers."""
+    user = actor(request)
+    project = access_project_for_requester(user, project_id)
+    judge = endpoints.set_judge(
+        actor=user,
+        project=project,
+        endpoint_name=payload.endpoint,
+        instructions=payload.instructions,
+    )
+    return {
+        "project_id": project.id,
+        "endpoint": judge.endpoint.name,
+        "model": judge.endpoint.model,
+        "instructions": judge.instructions,
+    }
+
+
+@router.delete("/projects/{project_id}/judge", response={204: None})
+def clear_judge(request: HttpRequest, project_id: int) -> Status[None]:
+    user = actor(request)
+    endpoints.clear_judge(actor=user, project=access_project_for_requester(user, project_id))
+    return Status(204, None)
+
+
+@router.post("/projects/{project_id}/judge/run", response=PregradeOut)
+def run_judge(request: HttpRequest, project_id: int, limit: int = 20) -> Any:
+    """Pre-grade up to ``limit`` (1 to 100) items the judge has not graded yet."""
+    project = access_project_for_requester(actor(request), project_id)
+    return endpoints.pregrade(project=project, limit=max(1, min(limit, 100)))
