@@ -59,6 +59,12 @@ def _taxonomy(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _files_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """Payout batch files go to a fresh folder per test, never into the working tree."""
+    settings.DATA_DIR = tmp_path
+
+
+@pytest.fixture(autouse=True)
 def _roomy_pools(settings: Any) -> None:
     """Pools admit everyone unless a test is about the waitlist (tests/test_pools.py)."""
     settings.POOL_MIN = 1000
