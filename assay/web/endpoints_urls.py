@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assay.web import endpoints, endpoints_generate
+from assay.web import endpoints, endpoints_generate, endpoints_live
 
 urlpatterns = [
     path("endpoints/", endpoints.endpoints_page, name="endpoints"),
@@ -13,6 +13,7 @@ urlpatterns = [
         name="project-generate",
     ),
     path("generations/<int:run_id>/", endpoints_generate.run_page, name="generation"),
+    path("work/task/<int:lease_id>/model/", endpoints_live.live_turn, name="live-model"),
     path(
         "generations/<int:run_id>/advance/",
         endpoints_generate.run_advance,
