@@ -17,7 +17,14 @@ from assay.models.governance import (
     RequesterRating,
     Restriction,
 )
-from assay.models.ledger import Account, Entry, Payout, PayoutBatch, Transaction
+from assay.models.ledger import (
+    Account,
+    Entry,
+    IdempotentRequest,
+    Payout,
+    PayoutBatch,
+    Transaction,
+)
 from assay.models.pools import Notification, PoolMember
 from assay.models.projects import GuidelineVersion, Project, ProjectExpert
 from assay.models.qualification import Answer, Attempt, Earning, QualificationTest, Question
@@ -37,6 +44,7 @@ __all__ = [
     "Earning",
     "Entry",
     "Evidence",
+    "IdempotentRequest",
     "ExpertDomain",
     "ExpertLanguage",
     "ExpertProfile",

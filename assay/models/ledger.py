@@ -179,3 +179,27 @@ class Payout(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "batch"])]
+
+
+class IdempotentRequest(models.Model):
+    """An API request sent with an ``Idempotency-Key`` header, and the answer it got.
+
+    A retry with the same key, method, path and body gets the stored answer; the same key
+    with a different request is refused. ``status`` 0 marks a request still running.
+    """
+
+    owner = models.CharField(max_length=80)
+    key = models.CharField(max_length=128)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=300)
+    body_digest = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="one_request_per_key"),
+        ]
+        indexes = [models.Index(fields=["created_at"])]
