@@ -177,6 +177,7 @@ def test_the_task_shows_the_submission_but_never_its_author(
         "strength": 2,
         "rationale": "A decisive reason.",
         "guideline_version": 1,
+        "answer": {"choice": "b", "strength": 2, "rationale": "A decisive reason.", "criteria": {}},
     }
     assert body["item"]["prompt"] == judgment.item.prompt
     assert body["item"]["prompt_html"].startswith("<p>")

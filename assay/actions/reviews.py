@@ -20,10 +20,12 @@ from django.db.models import Q, QuerySet
 
 from assay import clock
 from assay.access import access_review_for_reviewer, require_expert
-from assay.actions.approvals import approve, reject
+from assay.actions.alerts import notify
+from assay.actions.approvals import approve, bonus, reject
 from assay.actions.leases import lease_duration
-from assay.actions.ledger import pay_review
+from assay.actions.ledger import InsufficientFunds, pay_review
 from assay.domain import reviews as rules
+from assay.domain.pay import format_money
 from assay.eligibility import explain
 from assay.errors import Conflict, InvalidInput, NotFound, WrongRole
 from assay.models import Earning, Judgment, Project, Review, User
@@ -222,6 +224,7 @@ def decide_review(
             _pay(review, reviewer, now)
             pay_review(review.id)
             _decide_submission(review, reviewer)
+            _reward_finding(review, reviewer)
             return review, True
     review = access_review_for_reviewer(reviewer, review_id)  # a twin request won the race
     if review.status == Review.Status.DONE:
@@ -261,6 +264,53 @@ def _decide_submission(review: Review, reviewer: User) -> None:
         )
     else:
         approve(judgment_id=judgment.id, actor=reviewer)
+
+
+REWARD_REASON = "Verified red-team finding"
+
+
+def _reward_finding(review: Review, reviewer: User) -> None:
+    """A verified red-team finding earns the project's ``reward_cents`` as a bonus from the
+    organization's balance, once per judgment. A short balance never fails the review:
+    the requesters are told, and can pay it by hand after a deposit."""
+    project, judgment = review.project, review.judgment
+    reward = int((project.task_config or {}).get("reward_cents") or 0)
+    verified = review.outcome in ("approved", "corrected")
+    if project.task_type != "redteam" or reward <= 0 or not verified:
+        return
+    if judgment.status == Judgment.Status.REJECTED:  # the requester rejected it already
+        return
+    try:
+        bonus(
+            actor=reviewer,
+            project=project,
+            expert=judgment.expert,
+            amount_cents=reward,
+            reason=REWARD_REASON,
+            key=f"redteam-reward:{judgment.id}",
+        )
+    except InsufficientFunds:
+        _reward_unpaid(project, judgment, reward)
+
+
+def _reward_unpaid(project: Project, judgment: Judgment, reward: int) -> None:
+    money = format_money(reward, project.currency)
+    for user_id in User.objects.filter(
+        membership__organization_id=project.organization_id
+    ).values_list("id", flat=True):
+        notify(
+            user_id,
+            kind="reward_unpaid",
+            key=f"reward-unpaid:{judgment.id}",
+            title=f"A verified finding in {project.name} waits for its {money} reward",
+            body=(
+                f"A second expert verified the red-team finding on item "
+                f"{judgment.item.external_id}, but the organization's balance cannot cover "
+                f"the {money} reward and its fee. Add funds, then pay it as a bonus to the "
+                f"expert of judgment {judgment.id}."
+            ),
+            url=f"/projects/{project.id}/spend/",
+        )
 
 
 @dataclass(frozen=True)

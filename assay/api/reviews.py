@@ -1,11 +1,15 @@
 """Reviews of other experts' submissions: take the next one, send a decision.
 
-The task shows the item and the author's judgment, never who the author is.
+The task shows the item and the author's judgment, never who the author is. ``data``
+and ``answer`` carry them in the task type's own shape (docs/tasktypes/); a correction
+is ``corrected_choice`` for pairwise and a whole ``corrected_answer`` for other types,
+validated by the type like a submission.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -16,6 +20,7 @@ from assay.api.auth import actor
 from assay.domain.reviews import REASONS
 from assay.models import Review
 from assay.render import markdown_to_html
+from assay.tasktypes import require
 
 router = Router(tags=["reviews"])
 
@@ -29,6 +34,7 @@ class ReviewProjectOut(Schema):
     name: str
     review_pay_cents: int
     currency: str
+    task_type: str
 
 
 class ReviewItemOut(Schema):
@@ -38,6 +44,8 @@ class ReviewItemOut(Schema):
     prompt_html: str
     response_a_html: str
     response_b_html: str
+    # The item in its task type's shape (pairwise: prompt, response_a, response_b).
+    data: dict[str, Any]
 
 
 class SubmissionOut(Schema):
@@ -47,6 +55,8 @@ class SubmissionOut(Schema):
     strength: int | None
     rationale: str
     guideline_version: int
+    # The judgment in its task type's shape (what a correction replaces).
+    answer: dict[str, Any]
 
 
 class ReasonOut(Schema):
@@ -68,6 +78,7 @@ class DecisionIn(Schema):
     reason_code: str = ""
     note: str = ""
     corrected_choice: str = ""
+    corrected_answer: dict[str, Any] | None = None
 
 
 class DecisionOut(Schema):
@@ -76,6 +87,7 @@ class DecisionOut(Schema):
     reason_code: str
     note: str
     corrected_choice: str
+    corrected_answer: dict[str, Any]
     decided_at: dt.datetime | None
     replayed: bool
 
@@ -83,6 +95,7 @@ class DecisionOut(Schema):
 def review_task_out(review: Review) -> ReviewTaskOut:
     judgment, project = review.judgment, review.project
     item = judgment.item
+    kind = require(project.task_type)
     return ReviewTaskOut(
         review_id=review.id,
         leased_until=review.leased_until,
@@ -91,6 +104,7 @@ def review_task_out(review: Review) -> ReviewTaskOut:
             name=project.name,
             review_pay_cents=project.review_pay_cents,
             currency=project.currency,
+            task_type=project.task_type,
         ),
         item=ReviewItemOut(
             prompt=item.prompt,
@@ -99,12 +113,14 @@ def review_task_out(review: Review) -> ReviewTaskOut:
             prompt_html=markdown_to_html(item.prompt),
             response_a_html=markdown_to_html(item.response_a),
             response_b_html=markdown_to_html(item.response_b),
+            data=kind.load_item(item).model_dump(mode="json"),
         ),
         submission=SubmissionOut(
             choice=judgment.choice,
             strength=judgment.strength,
             rationale=judgment.rationale,
             guideline_version=judgment.guidelines.number,
+            answer=kind.load_answer(judgment).model_dump(mode="json"),
         ),
         reasons=[ReasonOut(code=code, description=text) for code, text in REASONS.items()],
     )
@@ -121,7 +137,12 @@ def next_review(request: HttpRequest, payload: ReviewNextIn) -> ReviewTaskOut:
 
 @router.post("/reviews/{review_id}/decision", response={201: DecisionOut, 200: DecisionOut})
 def decide(request: HttpRequest, review_id: int, payload: DecisionIn) -> Status[DecisionOut]:
-    """Approve, reject (reason code and note) or correct the submission you hold."""
+    """Approve, reject (reason code and note) or correct the submission you hold.
+
+    A pairwise correction names ``corrected_choice``; any other type sends the whole
+    ``corrected_answer``, checked by the type like a submission (fields prefixed
+    ``corrected_answer.``).
+    """
     review, created = decide_review(
         reviewer=actor(request),
         review_id=review_id,
@@ -129,6 +150,7 @@ def decide(request: HttpRequest, review_id: int, payload: DecisionIn) -> Status[
         reason_code=payload.reason_code,
         note=payload.note,
         corrected_choice=payload.corrected_choice,
+        corrected_answer=payload.corrected_answer,
     )
     out = DecisionOut(
         review_id=review.id,
@@ -136,6 +158,7 @@ def decide(request: HttpRequest, review_id: int, payload: DecisionIn) -> Status[
         reason_code=review.reason_code,
         note=review.note,
         corrected_choice=review.corrected_choice,
+        corrected_answer=review.corrected_answer or {},
         decided_at=review.decided_at,
         replayed=not created,
     )

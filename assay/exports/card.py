@@ -29,6 +29,8 @@ from assay.models import (
     Lease,
     QualitySnapshot,
 )
+from assay.quality_report import not_applicable
+from assay.tasktypes import get
 
 ID_BATCH = 900
 LEFT_OUT = {
@@ -52,7 +54,11 @@ def _judgments(scope: Scope) -> Iterable[Judgment]:
 
 
 def agreement(scope: Scope) -> float | None:
-    """Mean share of agreeing pairs of judgments per item (items with two or more)."""
+    """Mean share of agreeing pairs of judgments per item (items with two or more).
+
+    Pairwise only: the share counts equal labels, and other task types have none."""
+    if scope.project.task_type != "pairwise":
+        return None
     counts = (
         Judgment.objects.filter(project=scope.project, id__lte=scope.max_judgment_id)
         .values("item_id", "choice")
@@ -67,6 +73,27 @@ def agreement(scope: Scope) -> float | None:
         if total >= 2:
             shares.append(sum(c * (c - 1) for c in sizes) / (total * (total - 1)))
     return statistics.fmean(shares) if shares else None
+
+
+def _agreement_lines(scope: Scope, snapshot: QualitySnapshot | None) -> list[str]:
+    if scope.project.task_type != "pairwise":
+        return [
+            f"- Agreement: {not_applicable(scope.project.task_type)}.",
+            f"- How judgments are combined: {_method(scope.project.task_type)}",
+        ]
+    agree = agreement(scope)
+    alpha = snapshot.data.get("alpha") if snapshot else None
+    return [
+        "- Pairwise agreement (share of agreeing pairs of judgments per item): "
+        + (f"{agree:.3f}" if agree is not None else "not enough overlap"),
+        "- Krippendorff's alpha (latest quality snapshot): "
+        + (f"{alpha}" if alpha is not None else "no snapshot yet"),
+    ]
+
+
+def _method(task_type: str) -> str:
+    kind = get(task_type)
+    return (kind.aggregation if kind else "") or "reviewed by a second expert, no vote."
 
 
 def median_hourly_cents(scope: Scope, experts: list[int]) -> int | None:
@@ -169,8 +196,6 @@ def data_card(
     )
     items = Item.objects.filter(project=project)
     snapshot = QualitySnapshot.objects.filter(project=project).order_by("-computed_at").first()
-    alpha = snapshot.data.get("alpha") if snapshot else None
-    agree = agreement(scope)
     rate = median_hourly_cents(scope, experts)
     domains, credentials = _mix(experts)
     named = credits(experts)
@@ -195,10 +220,7 @@ def data_card(
         "",
         "## Agreement",
         "",
-        "- Pairwise agreement (share of agreeing pairs of judgments per item): "
-        + (f"{agree:.3f}" if agree is not None else "not enough overlap"),
-        "- Krippendorff's alpha (latest quality snapshot): "
-        + (f"{alpha}" if alpha is not None else "no snapshot yet"),
+        *_agreement_lines(scope, snapshot),
         "",
         f"## Contributors ({len(experts)})",
         "",

@@ -147,15 +147,31 @@ def _with_items(scope: Scope, plan: Plan) -> Iterator[tuple[Group, list[Vote], I
             yield group, votes, items[group.item_id]
 
 
+def _judge(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The judge model's pre-grade (advice, never a vote), as ``pregrade`` stored it."""
+    grade = meta.get("judge")
+    if not isinstance(grade, dict):
+        return None
+    confidence = grade.get("confidence")
+    return {
+        "model": str(grade.get("model") or ""),
+        "endpoint": str(grade.get("endpoint") or ""),
+        "preference": str(grade.get("preference") or ""),
+        "confidence": float(confidence) if isinstance(confidence, int | float) else None,
+    }
+
+
 def provenance(scope: Scope, votes: list[Vote], item: Item) -> dict[str, Any]:
     meta = item.metadata if isinstance(item.metadata, dict) else {}
-    models = [str(meta[k]) for k in ("model_a", "model_b") if meta.get(k)]
+    named = {k: str(meta[k]) if meta.get(k) else None for k in ("model_a", "model_b")}
     return {
         "experts": [v.expert for v in votes],
         "guideline_versions": sorted({v.guideline for v in votes}),
         "reviews": [{"reviewer": v.reviewer or "", "outcome": v.review} for v in votes if v.review],
         "time_spent_seconds": sum(v.seconds for v in votes),
-        "models": models,
+        "models": [m for m in named.values() if m],
+        **named,
+        "judge": _judge(meta),
         "licence": scope.licence,
     }
 
@@ -326,6 +342,19 @@ def _provenance_type() -> pa.DataType:
             ("reviews", pa.list_(pa.struct([("reviewer", pa.string()), ("outcome", pa.string())]))),
             ("time_spent_seconds", pa.int64()),
             ("models", pa.list_(pa.string())),
+            ("model_a", pa.string()),
+            ("model_b", pa.string()),
+            (
+                "judge",
+                pa.struct(
+                    [
+                        ("model", pa.string()),
+                        ("endpoint", pa.string()),
+                        ("preference", pa.string()),
+                        ("confidence", pa.float64()),
+                    ]
+                ),
+            ),
             ("licence", pa.string()),
         ]
     )
