@@ -3,6 +3,7 @@ reviews by API, the red-team reward, export provenance and completion webhooks."
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -10,9 +11,12 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from assay.actions import endpoints as endpoint_actions
+from assay.actions import webhooks
 from assay.ledger_check import run_checks
 from assay.models import (
     Account,
@@ -25,9 +29,11 @@ from assay.models import (
     Review,
     Transaction,
     User,
+    WebhookDelivery,
 )
 from tests.fake_openai import FakeOpenAI, running
 from tests.tasktypes_helpers import claim, judge_all, submit, typed_project
+from tests.test_exports import vote
 from tests.test_exports_formats import export, judged, rows
 from tests.test_redteam import finding, say
 
@@ -325,3 +331,72 @@ def test_a_real_pregrade_reaches_the_export(
     [record] = rows(content)
     assert record["provenance"]["judge"]["preference"] == "b"
     assert record["provenance"]["judge"]["endpoint"] == "judge"
+
+
+# 5. Completion webhooks written by the submission itself -------------------------------
+
+
+def hook(client: Client, events: list[str]) -> None:
+    url = "http://127.0.0.1:9/hook"  # never called: these tests only read the outbox
+    made = client.post(
+        "/api/v1/webhooks", {"url": url, "events": events}, content_type="application/json"
+    )
+    assert made.status_code == 201, made.content
+
+
+def queued() -> list[tuple[str, dict[str, Any]]]:
+    return [(d.event, d.payload["data"]) for d in WebhookDelivery.objects.order_by("id")]
+
+
+def test_the_submission_that_completes_an_item_queues_its_events_at_once(
+    make_project: Any, make_expert: Any, alice: User, api: Callable[[User], Client]
+) -> None:
+    hook(api(alice), ["item.completed", "batch.completed", "project.completed"])
+    project = make_project(items=2, overlap=2)
+    ann, ben = make_expert("ann"), make_expert("ben")
+    vote(project, ann, "a", "item-0")
+    assert queued() == []  # one judgment of two
+    vote(project, ben, "a", "item-0")
+    assert queued() == [("item.completed", {"project_id": project.id, "item_id": "item-0"})]
+    vote(project, ann, "b", "item-1")
+    vote(project, ben, "b", "item-1")
+    assert [event for event, _ in queued()] == [
+        "item.completed",
+        "item.completed",
+        "batch.completed",
+        "project.completed",
+    ]
+    webhooks.run_once(settle=dt.timedelta(0))  # the fallback scan adds no duplicate
+    assert len(queued()) == 4
+
+
+def test_a_ranking_item_completes_too(
+    ranking: Project, alice: User, erin: User, frank: User, api: Callable[[User], Client]
+) -> None:
+    hook(api(alice), ["item.completed"])
+    judge_all(api, ranking, [erin, frank], ranked)
+    assert sorted(data["item_id"] for _, data in queued()) == ["r0", "r1"]
+
+
+def test_the_hot_path_reads_endpoints_once_and_writes_nothing_unsubscribed(
+    make_project: Any, make_expert: Any, alice: User, api: Callable[[User], Client]
+) -> None:
+    hook(api(alice), ["export.ready"])
+    project = make_project(items=1, overlap=1)
+    with CaptureQueriesContext(connection) as seen:
+        vote(project, make_expert("ann"), "a", "item-0")
+    reads = [q["sql"] for q in seen.captured_queries if "webhookendpoint" in q["sql"]]
+    assert len(reads) == 1
+    assert not any("webhookdelivery" in q["sql"] for q in seen.captured_queries)
+    assert queued() == []
+
+
+def test_the_scan_still_catches_completions_it_was_not_told_about(
+    make_project: Any, make_expert: Any, alice: User, api: Callable[[User], Client]
+) -> None:
+    hook(api(alice), ["item.completed"])
+    project = make_project(items=1, overlap=1)
+    vote(project, make_expert("ann"), "a", "item-0")
+    WebhookDelivery.objects.all().delete()  # as for a judgment stored before this release
+    webhooks.run_once(settle=dt.timedelta(0))
+    assert [event for event, _ in queued()] == ["item.completed"]

@@ -21,6 +21,7 @@ from assay.actions.ledger import commit_submission, pay_for
 from assay.actions.quality import after_judgment
 from assay.actions.reviews import sample_for_review
 from assay.actions.signals import flag_judgment
+from assay.actions.webhooks import judgment_stored
 from assay.errors import Conflict, InvalidInput
 from assay.models import Item, Judgment, Lease, User
 from assay.tasktypes import require
@@ -132,6 +133,7 @@ def _store(expert: User, lease_id: int, submission: _Submission) -> tuple[Judgme
         Item.objects.filter(id=lease.item_id).update(judgment_count=F("judgment_count") + 1)
         if kind.adaptive:
             after_judgment(judgment)
+        judgment_stored(item=lease.item, project=project)
         sample_for_review(judgment)
         _flag(judgment)
         # Last: it updates the project's escrow account, a row every submission in the

@@ -1,10 +1,14 @@
 """Webhooks: endpoints, the outbox, delivery with retries, replay, and event detection.
 
 ``emit`` writes outbox rows inside the transaction of the change it reports, so an event
-is sent if and only if its change committed. ``assay notify`` then calls ``run_once``:
-it notices completions and low budgets, and delivers due rows. Each due row is claimed by
-a compare-and-set on ``next_attempt_at`` before it is sent, so several workers never send
-one attempt twice. docs/webhooks.md describes the contract for receivers.
+is sent if and only if its change committed. A submission that completes its item queues
+the completion events itself (``judgment_stored``, in the submission's transaction).
+``assay notify`` then calls ``run_once``: it notices low budgets, catches the completions
+the submissions could not see (a batch or project finished by two transactions
+committing at once on PostgreSQL, and judgments stored before this existed; duplicates
+are one delivery per endpoint by the outbox's unique key), and delivers due rows. Each
+due row is claimed by a compare-and-set on ``next_attempt_at`` before it is sent, so
+several workers never send one attempt twice. docs/webhooks.md describes the contract for receivers.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 import httpx
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from assay import audit, clock
@@ -254,6 +258,28 @@ def _completions(items: Sequence[Item]) -> int:
                 payload={"project_id": project_id},
             )
     return queued
+
+
+def judgment_stored(*, item: Item, project: Project) -> int:
+    """Completion events for a submission that just counted its judgment on ``item``.
+
+    Call it in the submission's transaction, after the item's count went up (and after
+    adaptive redundancy set the item's target). The hot path costs one query: the
+    organization's active endpoints, read only if the item now has all its judgments.
+    The count's row lock makes exactly one submission see the item complete first; the
+    batch and project checks run only when an endpoint wants them.
+    """
+    if item.is_gold:
+        return 0
+    needed = Coalesce(F("target_overlap"), Value(project.overlap))
+    complete = Item.objects.filter(id=item.id, judgment_count__gte=needed)
+    endpoints = WebhookEndpoint.objects.filter(
+        Exists(complete), organization_id=project.organization_id, active=True
+    ).only("events")
+    if not any(set(COMPLETION_EVENTS) & set(e.events) for e in endpoints):
+        return 0
+    item.project = project  # the same project, loaded already
+    return _completions([item])
 
 
 def _needed() -> Coalesce:
