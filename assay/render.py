@@ -1,7 +1,9 @@
 """Markdown to safe HTML for untrusted text: model outputs, imported items, guidelines.
 
 Raw HTML in the source is never passed through: markdown-it escapes it, and
-nh3 then removes anything outside a small allow-list as a second wall.
+nh3 then removes anything outside a small allow-list as a second wall. TeX between
+``$…$`` or ``$$…$$`` is marked as math (escaped text in a ``math`` span or div) for
+the page's vendored KaTeX to typeset with ``trust`` off.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -62,7 +65,11 @@ def _highlight(code: str, language: str, _attrs: str) -> str:
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     options = {"html": False, "linkify": False, "typographer": False, "highlight": _highlight}
-    return MarkdownIt("commonmark", options).enable("table").enable("strikethrough")
+    parser = MarkdownIt("commonmark", options).enable("table").enable("strikethrough")
+    # Math is marked here, on the server, as <span class="math inline"> and
+    # <div class="math block"> holding escaped TeX; the page's KaTeX renders only those.
+    # "$5 and $10" stays money: a closing $ before a digit, or $ next to a space, is text.
+    return parser.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
 
 
 @lru_cache(maxsize=4096)

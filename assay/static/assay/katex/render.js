@@ -1,32 +1,22 @@
-// Math in rendered Markdown (every ".md" element): KaTeX's auto-render, run on page
-// load and on every piece of page htmx swaps in (task forms arrive that way).
+// Math in rendered Markdown. The server marks it (assay/render.py): each
+// <span class="math inline"> and <div class="math block"> holds escaped TeX, and only
+// those are typeset, so a dollar sign in ordinary text ("$5 and $10") stays text.
 // Untrusted text stays text: trust is off (no \href, \url, \includegraphics, HTML
 // extensions), errors are shown in place instead of thrown, and macros a text defines
-// cannot outgrow maxExpand.
+// cannot outgrow maxExpand. Runs on page load and on every piece htmx swaps in.
 (function () {
   "use strict";
-  const OPTIONS = {
-    delimiters: [
-      { left: "$$", right: "$$", display: true },
-      { left: "\\[", right: "\\]", display: true },
-      { left: "\\(", right: "\\)", display: false },
-      { left: "$", right: "$", display: false },
-    ],
-    throwOnError: false,
-    trust: false,
-    strict: "ignore",
-    maxExpand: 1000,
-    maxSize: 20,
-  };
+  const OPTIONS = { throwOnError: false, trust: false, strict: "ignore", maxExpand: 1000, maxSize: 20 };
 
   function render(root) {
-    if (typeof window.renderMathInElement !== "function" || !root || !root.querySelectorAll) return;
-    const found = Array.from(root.querySelectorAll(".md"));
-    if (root.classList && root.classList.contains("md")) found.push(root);
+    if (!window.katex || !root || !root.querySelectorAll) return;
+    const found = Array.from(root.querySelectorAll(".math.inline, .math.block"));
+    if (root.classList && root.classList.contains("math")) found.push(root);
     found.forEach((el) => {
       if (el.dataset.math === "done") return;
       el.dataset.math = "done";
-      window.renderMathInElement(el, OPTIONS);
+      const tex = el.textContent;
+      window.katex.render(tex, el, Object.assign({ displayMode: el.classList.contains("block") || el.tagName === "DIV" }, OPTIONS));
     });
   }
 
