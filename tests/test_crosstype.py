@@ -89,7 +89,11 @@ def test_ranking_quality_uses_bradley_terry_and_calls_agreement_not_applicable(
     assert "Bradley-Terry" in data["method"]
     page = web(alice).get(f"/projects/{ranking.id}/quality/")
     assert page.status_code == 200
-    assert "Bradley-Terry" in page.content.decode()
+    html = page.content.decode()
+    assert "Bradley-Terry" in html
+    assert "Closest calls" in html
+    assert "Not applicable" in html
+    assert "None" not in html
 
 
 def test_rubric_quality_reports_corrected_scores_per_criterion(
@@ -98,6 +102,7 @@ def test_rubric_quality_reports_corrected_scores_per_criterion(
     judge_all(api, rubric, [erin, frank], rated)
     page = web(alice).post(f"/projects/{rubric.id}/quality/", follow=True)
     assert page.status_code == 200
+    assert "Corrected mean" in page.content.decode()
     data = api(alice).get(f"/api/v1/projects/{rubric.id}/quality").json()["data"]
     assert data["agreement"] == "not applicable"
     criteria = {name: rest for name, *rest in data["aggregate"]["criteria"]}

@@ -5,8 +5,9 @@ each reply is streamed (assay/web/endpoints_live.py) and recorded as a model cal
 submission must carry exactly those replies. The expert marks the failing assistant turn,
 a category from the project's list, a severity and an explanation. A second expert
 verifies findings in the review stage; a verified finding is paid through the review's
-approval (pay per task), and ``task_config.reward_cents`` names a bonus per verified
-finding that the requester pays with ``assay.actions.approvals.bonus`` (docs/ledger.md).
+approval (pay per task), and ``task_config.reward_cents`` is paid as a bonus from the
+organization's balance when the review verifies the finding (``assay.actions.reviews``;
+docs/ledger.md).
 Near-identical attacks are found by ``near_duplicates`` (normalized text similarity).
 Export: ``redteam_findings``.
 """
