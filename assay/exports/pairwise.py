@@ -65,33 +65,55 @@ def _judgments(scope: Scope) -> QuerySet[Judgment]:
     return rows
 
 
-def _groups(scope: Scope) -> Iterator[Group]:
+_FULL = (
+    "id",
+    "choice",
+    "strength",
+    "expert_id",
+    "expert__expert_profile__pseudonym",
+    "expert__expert_profile__reuse_consent",
+    "guidelines__number",
+    "duration_seconds",
+    "review__outcome",
+    "review__reviewer__expert_profile__pseudonym",
+)
+
+
+def _groups(scope: Scope, *, counting: bool = False) -> Iterator[Group]:
+    """Judgments grouped by item. ``counting`` reads only what deciding which records
+    exist needs (no joins for names, guidelines or reviews): the first of an export's two
+    passes, which counts, is then about as cheap as the query itself."""
+    consent = "expert__expert_profile__reuse_consent" if scope.reuse else "id"
+    columns = ("id", "choice", "expert_id", consent) if counting else _FULL
     rows = (
         _judgments(scope)
         .annotate(needed=effective_overlap(scope.project.overlap, "item__"))
         .order_by("item_id", "id")
-        .values_list(
-            "item_id",
-            "needed",
-            "item__is_gold",
-            "id",
-            "choice",
-            "strength",
-            "expert_id",
-            "expert__expert_profile__pseudonym",
-            "expert__expert_profile__reuse_consent",
-            "guidelines__number",
-            "duration_seconds",
-            "review__outcome",
-            "review__reviewer__expert_profile__pseudonym",
-        )
+        .values_list("item_id", "needed", "item__is_gold", *columns)
     )
     for item_id, group in groupby(rows.iterator(chunk_size=CHUNK), key=lambda row: row[0]):
         first = None
         votes = []
         for row in group:
             first = first or row
-            votes.append(Vote(*row[3:]))
+            if counting:
+                judgment_id, choice, expert_id, agreed = row[3:]
+                votes.append(
+                    Vote(
+                        judgment_id,
+                        choice,
+                        None,
+                        expert_id,
+                        "",
+                        bool(agreed) if scope.reuse else False,
+                        0,
+                        0,
+                        None,
+                        None,
+                    )
+                )
+            else:
+                votes.append(Vote(*row[3:]))
         assert first is not None  # noqa: S101 -- groupby never yields an empty group
         outcome = majority(v.choice for v in votes)
         yield Group(item_id, first[1], first[2], votes, outcome)
@@ -127,9 +149,11 @@ def _judgment_votes(scope: Scope, group: Group, plan: Plan) -> list[Vote]:
     return chosen
 
 
-def _selected(scope: Scope, plan: Plan) -> Iterator[tuple[Group, list[Vote]]]:
+def _selected(
+    scope: Scope, plan: Plan, *, counting: bool = False
+) -> Iterator[tuple[Group, list[Vote]]]:
     by_item = scope.options.granularity == "item"
-    for group in _groups(scope):
+    for group in _groups(scope, counting=counting):
         votes = _item_votes(scope, group, plan) if by_item else _judgment_votes(scope, group, plan)
         if votes:
             for vote in votes:
@@ -237,7 +261,7 @@ def kto_records(scope: Scope) -> Iterator[Record]:
 
 def preference_plan(scope: Scope) -> Plan:
     plan = Plan()
-    rows = sum(1 for _ in _selected(scope, plan))
+    rows = sum(1 for _ in _selected(scope, plan, counting=True))
     plan.records = rows if scope.options.granularity == "item" else plan.judgments
     return plan
 
