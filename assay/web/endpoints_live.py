@@ -4,7 +4,8 @@ The page POSTs the conversation so far and reads the reply as it arrives (fetch
 streaming). The body is the reply's text, then a NUL and a JSON trailer: the call's id,
 or the error to show. The model is only called once the body starts streaming, so an
 upstream failure arrives the same way: status 200, no text, and the error in the
-trailer (a failure setting up the call, such as a disabled endpoint, answers 502).
+trailer. A failure before the call starts (the rate limit reached, the endpoint switched
+off or its key unreadable) answers 502 with the error.
 """
 
 from __future__ import annotations
