@@ -13,7 +13,10 @@ import click
 @click.option(
     "--endpoints",
     required=True,
-    help="Two or more endpoint names of the project's organization, comma-separated.",
+    help=(
+        "Endpoint names of the project's organization, comma-separated: 2 to 5 for a "
+        "pairwise project, 3 to 9 for a ranking project."
+    ),
 )
 @click.option(
     "--prompts",
@@ -23,7 +26,11 @@ import click
     help='JSONL file, one {"id": ..., "prompt": ...} per line; - reads standard input.',
 )
 def generate(project_id: int, endpoints: str, prompts: IO[str]) -> None:
-    """Ask each endpoint to answer every prompt; each pair of answers becomes an item."""
+    """Ask each endpoint to answer every prompt, and make the answers items.
+
+    A pairwise project gets an item for each pair of answers; a ranking project gets one
+    item per prompt holding every answer.
+    """
     from assay.cli import _ready_schema, _setup
 
     _setup()

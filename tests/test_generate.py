@@ -11,9 +11,15 @@ from click.testing import CliRunner
 from django.test import Client
 
 from assay.actions import endpoints as endpoint_actions
+from assay.actions import projects
+from assay.actions.ledger import escrow_shortfall
 from assay.cli import main
 from assay.models import GenerationRun, Item, ModelCall, ModelEndpoint, Organization, Project, User
+from assay.tasktypes._actions import create_typed_project
+from assay.tasktypes.ranking import RankingItem
+from tests.conftest import GUIDELINES
 from tests.fake_openai import FakeOpenAI, running
+from tests.tasktypes_helpers import typed_project
 
 
 @pytest.fixture
@@ -31,6 +37,26 @@ def models(alice: User, acme: Organization, fake: FakeOpenAI) -> list[ModelEndpo
         )
         made.append(endpoint_actions.create_endpoint(actor=alice, organization=acme, spec=spec))
     return made
+
+
+def unpublished(alice: User, acme: Organization, task_type: str) -> Project:
+    """A project of that type with no items yet."""
+    terms = projects.ProjectTerms(
+        name=f"{task_type} project",
+        description="Generated work",
+        overlap=2,
+        pay_cents=100,
+        estimated_minutes=3,
+        admission="open",
+    )
+    return create_typed_project(
+        actor=alice, organization=acme, terms=terms, guidelines=GUIDELINES, task_type=task_type
+    )
+
+
+@pytest.fixture
+def ranking(alice: User, acme: Organization) -> Project:
+    return unpublished(alice, acme, "ranking")
 
 
 def prompts(count: int) -> list[dict[str, str]]:
@@ -268,3 +294,124 @@ def test_the_page_shows_errors(
     )
     assert response.status_code == 400
     assert "Choose 2 to 5 endpoints" in response.content.decode()
+
+
+# Ranking projects: one item per prompt holding every endpoint's reply -----------------
+
+
+def test_a_ranking_run_makes_one_item_per_prompt_naming_each_model(
+    ranking: Project, models: list[ModelEndpoint], fake: FakeOpenAI, tmp_path: Any
+) -> None:
+    path = tmp_path / "prompts.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in prompts(4)))
+    command = ["generate", "--project", str(ranking.id), "--endpoints", "small,large,other"]
+    result = CliRunner().invoke(main, [*command, "--prompts", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "4 item(s) created from 4 of 4 prompt(s); 0 failed" in result.output
+    assert len(fake.chat_requests()) == 12
+    run = GenerationRun.objects.get()
+    items = list(Item.objects.filter(project=ranking).order_by("external_id"))
+    assert [i.external_id for i in items] == ["q0", "q1", "q2", "q3"]
+    firsts = set()
+    for item in items:
+        parsed = RankingItem.model_validate(item.data)
+        meta = item.metadata
+        assert parsed.prompt == item.prompt == f"Explain topic {item.external_id[1:]}."
+        assert sorted(meta["models"]) == ["big-70b", "mid-8b", "tiny-1b"]
+        assert meta["generation_run"] == run.id
+        for n, model in enumerate(meta["models"]):
+            assert parsed.responses[n] == f"{model} says: an answer to {parsed.prompt}"
+            call = ModelCall.objects.get(id=meta["model_calls"][n])
+            assert (call.endpoint.name, call.model) == (meta["endpoints"][n], model)
+            assert (call.purpose, call.project_id) == ("generate", ranking.id)
+        firsts.add(meta["models"][0])
+    assert len(firsts) > 1  # the order changes with the prompt
+
+
+def test_a_published_ranking_project_funds_the_new_items(
+    alice: User, acme: Organization, models: list[ModelEndpoint], api: Any
+) -> None:
+    row = {"id": "seed", "prompt": "Sort", "responses": ["a", "b", "c"]}
+    project = typed_project(alice, acme, "ranking", [row])
+    client = api(alice)
+    run_id = client.post(
+        f"/api/v1/projects/{project.id}/generations",
+        {"endpoints": ["small", "large", "other"], "prompts": prompts(2)},
+        content_type="application/json",
+    ).json()["id"]
+    assert client.post(f"/api/v1/generations/{run_id}/advance?limit=5").json()["items_created"] == 2
+    assert Item.objects.filter(project=project).count() == 3
+    assert escrow_shortfall(project) == 0
+
+
+def test_a_ranking_needs_three_to_nine_endpoints(
+    alice: User, ranking: Project, models: list[ModelEndpoint], api: Any
+) -> None:
+    response = api(alice).post(
+        f"/api/v1/projects/{ranking.id}/generations",
+        {"endpoints": ["small", "large"], "prompts": prompts(1)},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "endpoint_count"
+    assert "choose 3 to 9 endpoints" in error["message"]
+    assert not GenerationRun.objects.exists()
+
+
+def test_the_command_refuses_too_few_endpoints_for_a_ranking(
+    ranking: Project, models: list[ModelEndpoint]
+) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["generate", "--project", str(ranking.id), "--endpoints", "small,large"],
+        input=json.dumps({"prompt": "x"}) + "\n",
+    )
+    assert result.exit_code == 1
+    assert "A ranking item holds 3 to 9 responses" in result.output
+
+
+@pytest.mark.parametrize("mode", ["400", "whitespace"])
+def test_a_failing_ranking_prompt_creates_nothing(
+    alice: User,
+    ranking: Project,
+    models: list[ModelEndpoint],
+    fake: FakeOpenAI,
+    api: Any,
+    mode: str,
+) -> None:
+    # q0: the third endpoint fails (a 400, or a reply the item schema refuses).
+    if mode == "400":
+        fake.modes = ["ok", "ok", "400"]
+    else:
+        fake.reply = lambda body: "   " if "topic 0" in body["messages"][-1]["content"] else "ok"
+    client = api(alice)
+    run_id = client.post(
+        f"/api/v1/projects/{ranking.id}/generations",
+        {"endpoints": ["small", "large", "other"], "prompts": prompts(2)},
+        content_type="application/json",
+    ).json()["id"]
+    done = client.post(f"/api/v1/generations/{run_id}/advance?limit=5").json()
+    assert (done["status"], done["finished"], done["items_created"]) == ("done", 2, 1)
+    assert [f["id"] for f in done["failures"]] == ["q0"]
+    reason = "rejected the request" if mode == "400" else "do not make a ranking item"
+    assert reason in done["failures"][0]["message"]
+    assert list(Item.objects.filter(project=ranking).values_list("external_id", flat=True)) == [
+        "q1"
+    ]
+
+
+def test_other_task_types_are_refused_naming_the_ones_that_work(
+    alice: User, acme: Organization, models: list[ModelEndpoint], api: Any
+) -> None:
+    project = unpublished(alice, acme, "safety")
+    response = api(alice).post(
+        f"/api/v1/projects/{project.id}/generations",
+        {"endpoints": ["small", "large", "other"], "prompts": prompts(1)},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "wrong_task_type"
+    assert "pairwise and ranking projects only" in error["message"]
+    assert not GenerationRun.objects.exists()

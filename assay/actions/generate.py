@@ -1,11 +1,13 @@
-"""Candidate responses from two or more model endpoints, as new pairwise items.
+"""Candidate responses from several model endpoints, as new pairwise or ranking items.
 
 A run holds the prompts and the endpoints. ``advance`` claims the next prompt by a
 compare-and-set on ``next_index`` (so the CLI, page polls and API callers can share a
 run), asks every endpoint, and creates that prompt's items in one transaction with the
 escrow they need: a prompt either gets all its items or none, and its failure is listed
-with a reason. With more than two endpoints, every pair of them gets an item. Which
-model shows as A alternates with the prompt, so neither sits always on one side.
+with a reason. A pairwise project gets an item for every pair of endpoints, and which
+model shows as A alternates with the prompt; a ranking project gets one item per prompt
+holding every reply, in an order that changes with the prompt, so no model sits always
+in one place.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from pydantic import ValidationError
 
 from assay import clock
 from assay.actions.endpoints import usable_by_name
@@ -27,9 +30,12 @@ from assay.endpoints import ModelError, Purpose, Turn
 from assay.endpoints import chat as ask_model
 from assay.errors import AssayError, Conflict, InvalidInput, NotFound
 from assay.models import GenerationRun, Item, ModelEndpoint, Project, User
+from assay.tasktypes import problems_of, require
 
 MAX_PROMPTS = 5000
-MAX_ENDPOINTS = 5
+# The task types generation can fill, and how many endpoints each takes: a ranking item
+# holds 3 to 9 responses (the ranking type's item schema).
+ENDPOINTS_FOR = {"pairwise": (2, 5), "ranking": (3, 9)}
 MAX_ID_CHARS = 150
 Ask = Callable[..., Turn]
 
@@ -76,15 +82,20 @@ def access_run_by_id(user: User, run_id: int) -> GenerationRun:
 def start_run(
     *, actor: User, project: Project, endpoint_names: list[str], prompts: list[dict[str, str]]
 ) -> GenerationRun:
+    bounds = ENDPOINTS_FOR.get(project.task_type)
+    if bounds is None:
+        raise Conflict(
+            f"Responses can be generated for {' and '.join(ENDPOINTS_FOR)} projects only; "
+            f"this is a {project.task_type} project.",
+            code="wrong_task_type",
+        )
     names = list(dict.fromkeys(n.strip() for n in endpoint_names if n.strip()))
-    if not 2 <= len(names) <= MAX_ENDPOINTS:
-        raise InvalidInput(f"Choose 2 to {MAX_ENDPOINTS} endpoints.", code="endpoint_count")
+    if not bounds[0] <= len(names) <= bounds[1]:
+        raise InvalidInput(_count_message(project.task_type, *bounds), code="endpoint_count")
     if not 1 <= len(prompts) <= MAX_PROMPTS:
         raise InvalidInput(f"Give 1 to {MAX_PROMPTS} prompts.", code="prompt_count")
     if len({p["id"] for p in prompts}) != len(prompts):
         raise InvalidInput("Two prompts share an id.", code="duplicate_ids")
-    if project.task_type != "pairwise":
-        raise Conflict("Candidate responses make pairwise items only.", code="wrong_task_type")
     if project.status == Project.Status.CLOSED:
         raise Conflict("This project is closed.", code="project_closed")
     found = usable_by_name(project.organization_id, names)
@@ -95,6 +106,12 @@ def start_run(
         created_by=actor,
         created_at=clock.now(),
     )
+
+
+def _count_message(task_type: str, low: int, high: int) -> str:
+    if task_type == "ranking":
+        return f"A ranking item holds {low} to {high} responses: choose {low} to {high} endpoints."
+    return f"Choose {low} to {high} endpoints."
 
 
 def _claim(run: GenerationRun) -> int | None:
@@ -120,7 +137,7 @@ def _label(endpoint: ModelEndpoint, others: list[ModelEndpoint]) -> str:
     return f"{endpoint.model} ({endpoint.name})" if same else endpoint.model
 
 
-def _items(
+def _pairwise_items(
     run: GenerationRun, prompt: dict[str, str], found: list[ModelEndpoint], turns: list[Turn]
 ) -> list[Item]:
     made, now = [], clock.now()
@@ -151,6 +168,49 @@ def _items(
             )
         )
     return made
+
+
+def _ranking_item(
+    run: GenerationRun, prompt: dict[str, str], found: list[ModelEndpoint], turns: list[Turn]
+) -> Item:
+    """One item holding every reply, validated by the ranking type's item schema."""
+    order = sorted(
+        range(len(found)),
+        key=lambda n: hashlib.sha256(f"{prompt['id']}|{found[n].name}".encode()).digest(),
+    )
+    kind = require("ranking")
+    try:
+        parsed = kind.parse_item(
+            {"prompt": prompt["prompt"], "responses": [turns[n].text for n in order]}
+        )
+    except ValidationError as error:
+        problems = "; ".join(f"{k}: {v}" for k, v in problems_of(error).items())
+        raise InvalidInput(f"the replies do not make a ranking item ({problems})") from None
+    columns = kind.item_columns(parsed)
+    meta = {
+        "models": [_label(found[n], found) for n in order],
+        "endpoints": [found[n].name for n in order],
+        "model_calls": [turns[n].call_id for n in order],
+        "generation_run": run.id,
+    }
+    return Item(
+        project=run.project,
+        external_id=prompt["id"],
+        prompt=columns["prompt"],
+        response_a="",
+        response_b="",
+        data=columns["data"],
+        metadata=meta,
+        created_at=clock.now(),
+    )
+
+
+def _items(
+    run: GenerationRun, prompt: dict[str, str], found: list[ModelEndpoint], turns: list[Turn]
+) -> list[Item]:
+    if run.project.task_type == "ranking":
+        return [_ranking_item(run, prompt, found, turns)]
+    return _pairwise_items(run, prompt, found, turns)
 
 
 def _fail(run: GenerationRun, index: int, prompt: dict[str, str], message: str) -> None:
