@@ -56,6 +56,7 @@ SYSTEMS: tuple[System, ...] = (
         (
             Parameter("project order", "priority, then earliest deadline", "decides first"),
             Parameter("item order", "in-progress items before untouched ones", "second"),
+            Parameter("hard items", "untouched items the judge model found hard first", "third"),
             Parameter("gold share", "each project's gold rate", "mixes gold in"),
             Parameter("fair share", "spread the last items of a burst", "tie-breaker"),
         ),

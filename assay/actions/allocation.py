@@ -39,24 +39,26 @@ PER_KIND = 10
 ITEM, LEASE = Item._meta.db_table, Lease._meta.db_table
 ACTIVE = Lease.State.ACTIVE.value
 
-# The three kinds of candidate, each walking the (project, is_gold, reserved, id) index in
-# its own order and stopping after a few rows, so the cost does not grow with the project.
-# (Ordering gold by id alone made SQLite scan the whole project.) Parameters: project,
-# project overlap, expert. The table names come from the models, not from input.
+# The three kinds of candidate, each walking the (project, is_gold, reserved, -priority, id)
+# index in its own order and stopping after a few rows, so the cost does not grow with the
+# project. (Ordering gold by id alone made SQLite scan the whole project.) Fresh items come
+# hard first (priority, set by the judge model), then oldest. Parameters: project, project
+# overlap, expert. The table names come from the models, not from input.
 _KIND = (
-    f"SELECT i.id, i.reserved, COALESCE(i.target_overlap, %s) AS needed, i.is_gold "  # noqa: S608
+    f"SELECT i.id, i.reserved, COALESCE(i.target_overlap, %s) AS needed, i.is_gold, "  # noqa: S608
+    "i.priority "
     f"FROM {ITEM} i WHERE i.project_id = %s AND {{where}} AND NOT EXISTS "
     f"(SELECT 1 FROM {LEASE} l WHERE l.item_id = i.id AND l.expert_id = %s) "
     f"ORDER BY {{order}} LIMIT {PER_KIND}"
 )
-_GOLD = _KIND.format(where="i.is_gold", order="i.reserved, i.id")
+_GOLD = _KIND.format(where="i.is_gold = TRUE", order="i.reserved, i.priority DESC, i.id")
 _STARTED = _KIND.format(
-    where="NOT i.is_gold AND i.reserved > 0 AND i.reserved < COALESCE(i.target_overlap, %s)",
+    where="i.is_gold = FALSE AND i.reserved > 0 AND i.reserved < COALESCE(i.target_overlap, %s)",
     order="i.reserved DESC, i.id",
 )
 _FRESH = _KIND.format(
-    where="NOT i.is_gold AND i.reserved = 0 AND COALESCE(i.target_overlap, %s) > 0",
-    order="i.id",
+    where="i.is_gold = FALSE AND i.reserved = 0 AND COALESCE(i.target_overlap, %s) > 0",
+    order="i.priority DESC, i.id",
 )
 _SKIP_LOCKED = " FOR UPDATE OF i SKIP LOCKED"
 _TAKE = (
@@ -95,7 +97,8 @@ def candidates(
     params += [project.overlap, project.id, project.overlap, expert.id]
     rows = run_sql(_candidates_sql(lock=lock, gold=gold), params)
     return [
-        choice.Candidate(item_id=i, reserved=r, needed=n, is_gold=bool(g)) for i, r, n, g in rows
+        choice.Candidate(item_id=i, reserved=r, needed=n, is_gold=bool(g), priority=p)
+        for i, r, n, g, p in rows
     ]
 
 

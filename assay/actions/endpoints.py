@@ -211,7 +211,10 @@ def _grade(judge: ProjectJudge, item: Item, ask: Callable[..., Turn]) -> str:
                 "model_call": turn.call_id,
             },
         }
-        locked.save(update_fields=["metadata"])
+        # A hard item goes to experts before easier untouched ones (docs/allocation.md).
+        if grade.hard:
+            locked.priority = judging.HARD_PRIORITY
+        locked.save(update_fields=["metadata", "priority"])
     return ""
 
 

@@ -23,6 +23,7 @@ class Candidate:
     needed: int  # the item's effective overlap; ignored for gold items
     is_gold: bool = False
     touched: bool = False  # the expert already held, judged or returned it
+    priority: int = 0  # orders untouched items only: higher first (the judge's hard mark)
 
 
 @dataclass(frozen=True)
@@ -58,15 +59,20 @@ def open_for(candidate: Candidate) -> bool:
     return candidate.is_gold or candidate.reserved < candidate.needed
 
 
+def _work_key(c: Candidate) -> tuple[int, int, int]:
+    return (-c.reserved, -c.priority if c.reserved == 0 else 0, c.item_id)
+
+
 def item_order(candidates: Iterable[Candidate], policy: ProjectPolicy) -> list[int]:
     """Item ids to try, best first, within one project.
 
     Items already in progress come before untouched ones (so items finish
-    sooner); a gold item leads when the expert is due one, and gold is left out
-    otherwise so the share never runs over the rate.
+    sooner), the most advanced first; untouched items by priority, then age. A
+    gold item leads when the expert is due one, and gold is left out otherwise
+    so the share never runs over the rate.
     """
     usable = [c for c in candidates if open_for(c)]
-    work = sorted((c for c in usable if not c.is_gold), key=lambda c: (-c.reserved, c.item_id))
+    work = sorted((c for c in usable if not c.is_gold), key=_work_key)
     if not wants_gold(policy):
         return [c.item_id for c in work]
     gold = sorted((c for c in usable if c.is_gold), key=lambda c: c.item_id)

@@ -18,6 +18,9 @@ SYSTEM = (
 )
 # Below this confidence an item counts as hard: experts should look at it first.
 HARD_BELOW = 0.6
+# A hard item's ``Item.priority``: untouched hard items are offered before others. It only
+# orders them; overlap, pay and who may take the item stay as they were.
+HARD_PRIORITY = 1
 _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
 

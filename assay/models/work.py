@@ -41,6 +41,9 @@ class Item(models.Model):
     # project's overlap; None means the project's overlap.
     target_overlap = models.PositiveIntegerField(null=True, blank=True)
     is_gold = models.BooleanField(default=False)
+    # Orders untouched items only (higher first): 1 when the project's judge model
+    # found the item hard. Never changes overlap, pay or who may take the item.
+    priority = models.PositiveSmallIntegerField(default=0)
     gold_answer = models.CharField(max_length=8, blank=True)
     gold_rationale = models.TextField(blank=True)
     created_at = models.DateTimeField()
@@ -51,7 +54,7 @@ class Item(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "reserved", "id"]),
-            models.Index(fields=["project", "is_gold", "reserved", "id"]),
+            models.Index(fields=["project", "is_gold", "reserved", "-priority", "id"]),
         ]
 
     def __str__(self) -> str:
