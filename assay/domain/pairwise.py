@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -48,9 +47,15 @@ class Outcome:
 
 def majority(choices: Iterable[str]) -> Outcome:
     """A or B wins only with strictly more votes than each other option."""
-    counts = Counter(choices)
-    votes = {choice: counts.get(choice, 0) for choice in CHOICES}
-    a, b, tie = votes["a"], votes["b"], votes["tie"]
+    a = b = tie = 0
+    for choice in choices:  # a plain loop: exports call this once per item, a million times
+        if choice == "a":
+            a += 1
+        elif choice == "b":
+            b += 1
+        elif choice == "tie":
+            tie += 1
+    votes = {"a": a, "b": b, "tie": tie}
     if a > b and a > tie:
         return Outcome("a", votes)
     if b > a and b > tie:

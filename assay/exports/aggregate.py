@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from math import comb
 
 from assay.domain.pairwise import Outcome
@@ -16,8 +17,13 @@ def confidence(outcome: Outcome) -> float:
     """
     if outcome.winner is None:
         return 0.0
-    won = outcome.votes[outcome.winner]
-    lost = outcome.votes["b" if outcome.winner == "a" else "a"]
+    return _posterior(
+        outcome.votes[outcome.winner], outcome.votes["b" if outcome.winner == "a" else "a"]
+    )
+
+
+@cache
+def _posterior(won: int, lost: int) -> float:
     n = won + lost + 1
     return sum(comb(n, j) for j in range(won + 1)) / (1 << n)
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby, islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Count, QuerySet
 
 from assay.domain.pairwise import Outcome, majority
@@ -91,7 +92,7 @@ def _groups(scope: Scope, *, counting: bool = False) -> Iterator[Group]:
         .order_by("item_id", "id")
         .values_list("item_id", "needed", "item__is_gold", *columns)
     )
-    for item_id, group in groupby(rows.iterator(chunk_size=CHUNK), key=lambda row: row[0]):
+    for item_id, group in groupby(_raw_rows(rows), key=lambda row: row[0]):
         first = None
         votes = []
         for row in group:
@@ -113,10 +114,25 @@ def _groups(scope: Scope, *, counting: bool = False) -> Iterator[Group]:
                     )
                 )
             else:
-                votes.append(Vote(*row[3:]))
+                (judgment_id, choice, strength, expert_id, expert, agreed, *rest) = row[3:]
+                votes.append(
+                    Vote(judgment_id, choice, strength, expert_id, expert, bool(agreed), *rest)
+                )
         assert first is not None  # noqa: S101 -- groupby never yields an empty group
         outcome = majority(v.choice for v in votes)
-        yield Group(item_id, first[1], first[2], votes, outcome)
+        yield Group(item_id, first[1], bool(first[2]), votes, outcome)
+
+
+def _raw_rows(rows: QuerySet[Any, Any]) -> Iterator[tuple[Any, ...]]:
+    """The query's rows straight from the database cursor, in chunks: the ORM's per-value
+    converters are skipped (every column here is a plain number or string; booleans are
+    made bool by the caller). A server-side cursor on PostgreSQL, as ``iterator()`` uses,
+    so a million judgments never sit in memory at once."""
+    sql, params = rows.query.sql_with_params()
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(CHUNK):
+            yield from chunk
 
 
 def _item_votes(scope: Scope, group: Group, plan: Plan) -> list[Vote] | None:
@@ -161,12 +177,25 @@ def _selected(
             yield group, votes
 
 
-def _with_items(scope: Scope, plan: Plan) -> Iterator[tuple[Group, list[Vote], Item]]:
+class ItemText(NamedTuple):
+    """What a record shows of its item, read as plain values (no model instances)."""
+
+    external_id: str
+    prompt: str
+    response_a: str
+    response_b: str
+    metadata: Any
+
+
+def _with_items(scope: Scope, plan: Plan) -> Iterator[tuple[Group, list[Vote], ItemText]]:
     selected = _selected(scope, plan)
     while batch := list(islice(selected, ITEM_BATCH)):
-        items = Item.objects.only(
-            "external_id", "prompt", "response_a", "response_b", "metadata"
-        ).in_bulk([group.item_id for group, _ in batch])
+        items = {
+            row[0]: ItemText(*row[1:])
+            for row in Item.objects.filter(id__in=[group.item_id for group, _ in batch])
+            .order_by()
+            .values_list("id", "external_id", "prompt", "response_a", "response_b", "metadata")
+        }
         for group, votes in batch:
             yield group, votes, items[group.item_id]
 
@@ -185,7 +214,7 @@ def _judge(meta: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def provenance(scope: Scope, votes: list[Vote], item: Item) -> dict[str, Any]:
+def provenance(scope: Scope, votes: list[Vote], item: ItemText) -> dict[str, Any]:
     meta = item.metadata if isinstance(item.metadata, dict) else {}
     named = {k: str(meta[k]) if meta.get(k) else None for k in ("model_a", "model_b")}
     return {
@@ -210,13 +239,13 @@ def _texts(options: ExportOptions, prompt: str, chosen: str, rejected: str) -> R
     return {"prompt": prompt, "chosen": chosen, "rejected": rejected}
 
 
-def _ordered(item: Item, winner: str) -> tuple[str, str]:
+def _ordered(item: ItemText, winner: str) -> tuple[str, str]:
     if winner == "a":
         return item.response_a, item.response_b
     return item.response_b, item.response_a
 
 
-def _pairs(scope: Scope) -> Iterator[tuple[Group, list[Vote], Item, Vote | None, str, str]]:
+def _pairs(scope: Scope) -> Iterator[tuple[Group, list[Vote], ItemText, Vote | None, str, str]]:
     """(group, votes, item, the vote or None for item rows, chosen, rejected)."""
     plan = Plan()
     for group, votes, item in _with_items(scope, plan):
@@ -228,7 +257,9 @@ def _pairs(scope: Scope) -> Iterator[tuple[Group, list[Vote], Item, Vote | None,
                 yield group, [vote], item, vote, *_ordered(item, vote.choice)
 
 
-def _common(scope: Scope, group: Group, votes: list[Vote], item: Item, vote: Vote | None) -> Record:
+def _common(
+    scope: Scope, group: Group, votes: list[Vote], item: ItemText, vote: Vote | None
+) -> Record:
     extra: Record = {"item_id": item.external_id, "confidence": round(group.confidence, 4)}
     if vote is None:
         extra["margin"] = round(group.outcome.margin, 4)
