@@ -200,7 +200,7 @@ def reverse_rejection(*, judgment_id: int, actor: User, note: str) -> tuple[Judg
             fee = fee_cents(pay, ledger.fee_basis_points())
             escrow = (Kind.ESCROW, project.currency, Owner(project_id=project.id))
             if ledger.balance(*escrow) < pay + fee:
-                ledger._top_up_for(project, pay + fee)
+                ledger.top_up_for(project, pay + fee)
             ledger.post(
                 kind=TxKind.REVERSAL,
                 currency=project.currency,

@@ -96,10 +96,6 @@ def _accounts(wanted: list[tuple[str, str, Owner]]) -> list[Account]:
     return [locked[a.id] for a in found]
 
 
-def account_for(kind: str, currency: str, owner: Owner) -> Account:
-    return _accounts([(kind, currency, owner)])[0]
-
-
 def balance(kind: str, currency: str, owner: Owner) -> int:
     account = Account.objects.filter(kind=kind, currency=currency, owner_key=owner.key).first()
     return account.balance_cents if account else 0
@@ -427,7 +423,7 @@ def commit_submission(judgment: Judgment) -> bool:
     if not _fast_commit(judgment, project, pay):
         try:
             with transaction.atomic():
-                _top_up_for(project, _with_fee(pay))
+                top_up_for(project, _with_fee(pay))
                 post(
                     kind=TxKind.COMMIT,
                     currency=project.currency,
@@ -496,7 +492,7 @@ def _fast_commit(judgment: Judgment, project: Project, pay: int) -> bool:
     return True
 
 
-def _top_up_for(project: Project, amount: int) -> None:
+def top_up_for(project: Project, amount: int) -> None:
     """Move at least ``amount`` (the whole shortfall if the organization can) into escrow."""
     held = balance(Kind.ESCROW, project.currency, _proj(project.id))
     needed = max(0, amount - held)
@@ -645,7 +641,7 @@ def pay_review(review_id: int) -> None:
     except InsufficientFunds:
         try:
             with transaction.atomic():
-                _top_up_for(project, pay + fee)
+                top_up_for(project, pay + fee)
                 post(
                     kind=TxKind.REVIEW,
                     currency=project.currency,

@@ -10,8 +10,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from assay.access import (
+    access_expert_for_operator,
+    access_project_for_operator,
     access_project_for_requester,
-    projects_open_to,
+    access_project_worked_on,
     require_expert,
     require_operator,
 )
@@ -19,7 +21,7 @@ from assay.actions import governance, transparency
 from assay.api.auth import actor
 from assay.domain.governance import CODES, RULES_VERSION
 from assay.errors import InvalidInput, NotFound
-from assay.models import Appeal, AuditEvent, Decision, Project, Recommendation, User
+from assay.models import Appeal, AuditEvent, Decision, Recommendation, User
 from assay.register import announce, entries
 from assay.workforce import workforce
 
@@ -296,12 +298,7 @@ def rate(request: HttpRequest, project_id: int, payload: RatingIn) -> Status[Rat
     """Rate the requester of a project you worked on (1 to 5 each)."""
     user = actor(request)
     require_expert(user)
-    project = (
-        projects_open_to(user).filter(id=project_id).first()
-        or Project.objects.filter(id=project_id, judgments__expert=user).first()
-    )
-    if project is None:
-        raise NotFound("No such project.", code="project_not_found")
+    project = access_project_worked_on(user, project_id)
     transparency.rate_requester(
         expert=user,
         project=project,
@@ -356,14 +353,10 @@ def create_decision(request: HttpRequest, payload: DecisionIn) -> Status[Operato
     """Warn, restrict, suspend or remove an expert, with a listed reason and evidence."""
     user = actor(request)
     require_operator(user)
-    expert = User.objects.filter(id=payload.expert_id, role=User.Role.EXPERT).first()
-    if expert is None:
-        raise NotFound("No such expert.", code="expert_not_found")
+    expert = access_expert_for_operator(user, str(payload.expert_id))
     project = None
     if payload.project_id is not None:
-        project = Project.objects.filter(id=payload.project_id).first()
-        if project is None:
-            raise NotFound("No such project.", code="project_not_found")
+        project = access_project_for_operator(user, payload.project_id)
     decision = governance.decide(
         operator=user,
         expert=expert,

@@ -16,6 +16,7 @@ from assay.access import (
     access_expert_by_pseudonym,
     access_judgment_for_requester,
     access_organization_by_id,
+    access_organization_for_operator,
     access_project_for_requester,
     require_expert,
     require_operator,
@@ -24,9 +25,9 @@ from assay.access import (
 from assay.actions import approvals, ledger, payouts
 from assay.api.auth import actor
 from assay.domain.ledger import UNPAID_REASONS
-from assay.errors import InvalidInput, NotFound
+from assay.errors import InvalidInput
 from assay.ledger_reports import expert_earnings, platform_pay, project_spend
-from assay.models import Judgment, Organization, Payout
+from assay.models import Judgment, Payout
 
 router = Router(tags=["money"])
 MAX_LIST = 200
@@ -347,9 +348,7 @@ def deposit(request: HttpRequest, payload: DepositIn) -> Status[DepositOut]:
     require_operator(user)
     organization = None
     if payload.organization_id is not None:
-        organization = Organization.objects.filter(id=payload.organization_id).first()
-        if organization is None:
-            raise NotFound("No such organization.", code="organization_not_found")
+        organization = access_organization_for_operator(user, payload.organization_id)
     tx, new = ledger.deposit(
         actor=user,
         organization=organization,

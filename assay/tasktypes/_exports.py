@@ -9,7 +9,7 @@ ordered by id; contributors who did not consent are left out of reuse exports.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from assay.models import Judgment
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from assay.exports.options import ExportOptions
     from assay.tasktypes._base import TaskType
 
 CHUNK = 2000
@@ -199,3 +200,18 @@ def per_item(
         json_columns=tuple(n for n, k in columns if k == "json"),
         granularities=("item",),
     )
+
+
+def with_messages_column(mapping: Mapping) -> Mapping:
+    """Parquet ``messages`` as list<struct<role, content>> (what TRL reads), not JSON text."""
+    base = mapping.schema
+
+    def schema(options: ExportOptions) -> pa.Schema:
+        import pyarrow as pa
+
+        found = base(options)
+        kind = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
+        return found.set(found.get_field_index("messages"), pa.field("messages", kind))
+
+    json_columns = tuple(c for c in mapping.json_columns if c != "messages")
+    return replace(mapping, schema=schema, json_columns=json_columns)

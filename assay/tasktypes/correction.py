@@ -12,7 +12,6 @@ response), both one row per judgment.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -24,9 +23,7 @@ from assay.tasktypes import Problems, Schema, TaskType, register
 from assay.tasktypes import _exports as ex
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
-    from assay.exports.options import ExportOptions
+    pass
 
 MAX_TEXT = 200_000
 MIN_REASON = 5
@@ -141,21 +138,6 @@ def messages(item: CorrectionItem, answer: CorrectionAnswer) -> list[dict[str, s
     ]
 
 
-def with_messages_column(mapping: Mapping) -> Mapping:
-    """Parquet ``messages`` as list<struct<role, content>> (what TRL reads), not JSON text."""
-    base = mapping.schema
-
-    def schema(options: ExportOptions) -> pa.Schema:
-        import pyarrow as pa
-
-        found = base(options)
-        kind = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
-        return found.set(found.get_field_index("messages"), pa.field("messages", kind))
-
-    json_columns = tuple(c for c in mapping.json_columns if c != "messages")
-    return replace(mapping, schema=schema, json_columns=json_columns)
-
-
 class Correction(TaskType):
     code = "correction"
     title = "Correction"
@@ -240,7 +222,7 @@ class Correction(TaskType):
                     "reason": answer.reason,
                 },
             ),
-            with_messages_column(
+            ex.with_messages_column(
                 ex.per_judgment(
                     self,
                     name="sft",

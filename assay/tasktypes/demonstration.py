@@ -10,7 +10,6 @@ experts: each demonstration is its own row. Exports: ``sft`` (TRL conversational
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
@@ -21,9 +20,7 @@ from assay.tasktypes import Problems, Schema, TaskType, register
 from assay.tasktypes import _exports as ex
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
-    from assay.exports.options import ExportOptions
+    pass
 
 MAX_TEXT = 200_000
 
@@ -107,21 +104,6 @@ def messages(item: DemonstrationItem, response: str) -> list[dict[str, str]]:
     ]
 
 
-def with_messages_column(mapping: Mapping) -> Mapping:
-    """Parquet ``messages`` as list<struct<role, content>> (what TRL reads), not JSON text."""
-    base = mapping.schema
-
-    def schema(options: ExportOptions) -> pa.Schema:
-        import pyarrow as pa
-
-        found = base(options)
-        kind = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
-        return found.set(found.get_field_index("messages"), pa.field("messages", kind))
-
-    json_columns = tuple(c for c in mapping.json_columns if c != "messages")
-    return replace(mapping, schema=schema, json_columns=json_columns)
-
-
 class Demonstration(TaskType):
     code = "demonstration"
     title = "Demonstration writing"
@@ -185,7 +167,7 @@ class Demonstration(TaskType):
 
     def exports(self) -> tuple[Mapping, ...]:
         return (
-            with_messages_column(
+            ex.with_messages_column(
                 ex.per_judgment(
                     self,
                     name="sft",
