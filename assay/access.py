@@ -17,19 +17,23 @@ from assay.models import (
     Attempt,
     Credential,
     Decision,
+    Domain,
     Evidence,
     Flag,
+    GuidelineVersion,
     Item,
     Judgment,
     Lease,
     Organization,
     PayoutBatch,
     Project,
+    ProjectExpert,
     QualificationTest,
     Recommendation,
     Review,
     User,
 )
+from assay.sql import Columns, run_sql
 
 
 def require_requester(user: User) -> None:
@@ -71,15 +75,41 @@ def projects_open_to(expert: User) -> QuerySet[Project]:
     ).distinct()
 
 
+_PROJECT = Columns(Project, "p")
+_GUIDELINES = Columns(GuidelineVersion, "g")
+_DOMAIN = Columns(Domain, "d")
+_TEST = Columns(QualificationTest, "q")
+# ``projects_open_to`` for one project, with what eligibility reads, in one statement:
+# every next-task call with a project runs it (hand-written, see assay.sql).
+_OPEN_PROJECT = (
+    f"SELECT {_PROJECT.sql}, {_GUIDELINES.sql}, {_DOMAIN.sql}, {_TEST.sql} "  # noqa: S608
+    f"FROM {Project._meta.db_table} p "
+    f"LEFT JOIN {GuidelineVersion._meta.db_table} g ON g.id = p.guidelines_id "
+    f"LEFT JOIN {Domain._meta.db_table} d ON d.id = p.domain_id "
+    f"LEFT JOIN {QualificationTest._meta.db_table} q ON q.id = p.qualification_id "
+    "WHERE p.id = %s AND p.status = %s AND (p.admission = %s OR (p.admission = %s AND EXISTS "
+    f"(SELECT 1 FROM {ProjectExpert._meta.db_table} pe "
+    "WHERE pe.project_id = p.id AND pe.expert_id = %s)))"
+)
+
+
 def access_project_for_expert(user: User, project_id: int) -> Project:
-    project = (
-        projects_open_to(user)
-        .select_related("guidelines", "domain", "qualification")
-        .filter(id=project_id)
-        .first()
-    )
-    if project is None or not user.is_expert:
+    rows = []
+    if user.is_expert:
+        params = [project_id, Project.Status.PUBLISHED.value, Project.Admission.OPEN.value]
+        rows = run_sql(_OPEN_PROJECT, [*params, Project.Admission.INVITED.value, user.id])
+    if not rows:
         raise NotFound("No such project.", code="project_not_found")
+    row = rows[0]
+    project = _PROJECT.build(row)
+    at = _PROJECT.width
+    for name, columns in (
+        ("guidelines", _GUIDELINES),
+        ("domain", _DOMAIN),
+        ("qualification", _TEST),
+    ):
+        setattr(project, name, columns.build(row, at) if row[at] is not None else None)
+        at += columns.width
     return project
 
 

@@ -4,7 +4,8 @@ The server is started as a user would deploy it (``assay serve``), on SQLite
 and on PostgreSQL, and loaded from separate processes on the same machine.
 
     .venv/bin/python bench/allocation.py [--experts 20,100,500] [--seconds 15]
-        [--rate 100] [--databases sqlite,postgres] [--workers 2] [--threads 8]
+        [--rate 100] [--databases sqlite,postgres] [--modes closed,open]
+        [--workers 2] [--threads 8]
 
 Closed loop: K experts, no think time, for saturation throughput.
 Open loop: a fixed offered rate of cycles per second spread over K experts,
@@ -262,6 +263,41 @@ def peak_rss_mib(pid: int) -> float:
     return total / 1024
 
 
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU time of each of these processes so far, in seconds."""
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings; processes started in between count whole."""
+    return sum(spent - before.get(pid, 0.0) for pid, spent in after.items())
+
+
+def server_pids(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid] + ([int(p) for p in children.read_text().split()] if children.exists() else [])
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL server process on the machine (the bench is its only client)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -284,10 +320,27 @@ def start_server(
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server, port
+            break
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("the server did not start")
+    else:
+        raise RuntimeError("the server did not start")
+    settle(server.pid, workers)
+    return server, port
+
+
+def settle(pid: int, workers: int) -> None:
+    """Wait until every worker process has booted and gone idle, so start-up is not
+    measured: the port opens before the workers have loaded the application."""
+    last = -1.0
+    for _ in range(300):
+        pids = server_pids(pid)
+        spent = cpu_used({}, cpu_seconds(pids))
+        if len(pids) > (workers if workers > 1 else 0) and spent == last:
+            return
+        last = spent
+        time.sleep(0.5)
+    raise RuntimeError("the server's workers did not settle")
 
 
 def run_mode(
@@ -325,6 +378,7 @@ HEADER = (
     f"{'db':<9}{'mode':<8}{'K':>5}{'cycles/s':>10}{'next p50':>10}{'p95':>8}{'p99':>8}"
     f"{'submit p50':>11}{'p95':>8}{'p99':>8}{'over':>6}{'dupes':>6}{'lost':>6}"
     f"{'5xx':>5}{'t/o':>5}{'late':>6}{'rss MiB':>9}"
+    f"{'srv ms':>8}{'db ms':>8}"
 )
 
 
@@ -336,6 +390,7 @@ def row(
     elapsed: float,
     checks: dict[str, int],
     rss: float,
+    cpu: list[float],
 ) -> str:
     nxt, sub = out["next"], out["submit"]
     return (
@@ -344,6 +399,7 @@ def row(
         f"{percentile(sub, 0.5):>11.1f}{percentile(sub, 0.95):>8.1f}{percentile(sub, 0.99):>8.1f}"
         f"{checks['over_overlap']:>6}{checks['duplicates']:>6}{checks['lost']:>6}"
         f"{len(out['errors']):>5}{len(out['timeouts']):>5}{len(out.get('late', [])):>6}{rss:>9.0f}"
+        f"{cpu[0]:>8.1f}{cpu[1]:>8.1f}"
     )
 
 
@@ -355,18 +411,22 @@ def run_database(name: str, args: argparse.Namespace) -> None:
     url = database_url(name, workdir)
     setup_django(url)
     for k in [int(x) for x in args.experts.split(",")]:
-        for mode in ("closed", "open"):
+        for mode in args.modes.split(","):
             project_id, tokens = prepare(url, args.items, k)
             connections.close_all()
             server, port = start_server(url, str(workdir), args.threads, args.workers)
             try:
+                before = [cpu_seconds(server_pids(server.pid)), cpu_seconds(postgres_pids())]
                 out, elapsed = run_mode(mode, port, project_id, tokens, args.seconds, args.rate)
+                after = [cpu_seconds(server_pids(server.pid)), cpu_seconds(postgres_pids())]
+                cycles = max(1, len(out["acked"]))
+                cpu = [cpu_used(b, a) * 1000 / cycles for b, a in zip(before, after, strict=True)]
                 rss = peak_rss_mib(server.pid)
             finally:
                 server.terminate()
                 server.wait(timeout=20)
             checks = verify(project_id, out["acked"])
-            print(row(name, mode, k, out, elapsed, checks, rss), flush=True)
+            print(row(name, mode, k, out, elapsed, checks, rss, cpu), flush=True)
 
 
 def main() -> None:
@@ -378,6 +438,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)  # one process per core here
     parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--modes", default="closed,open")
     args = parser.parse_args()
     names = args.databases.split(",")
     if len(names) == 1:
@@ -389,7 +450,8 @@ def main() -> None:
         subprocess.run(command, check=True)
     print(
         f"\nlatencies in ms; open loop offered {args.rate} cycles/s; "
-        "'late' = scheduled cycles that found no idle expert"
+        "'late' = scheduled cycles that found no idle expert; "
+        "srv ms, db ms = CPU per acknowledged cycle in the server's processes and in PostgreSQL's"
     )
 
 

@@ -21,19 +21,17 @@ from assay import clock
 from assay.access import projects_open_to, require_expert
 from assay.actions import queue_reasons as reasons
 from assay.actions.leases import (
-    Columns,
     EmptyQueue,
     QueueIsEmpty,
-    db_time,
     end_lease,
     expire_stale_leases,
     lease_duration,
-    run_sql,
 )
 from assay.actions.pools import place_in_pool, waitlist_position
 from assay.domain import allocation as choice
 from assay.eligibility import explain
 from assay.models import Item, Judgment, Lease, PoolMember, Project, User
+from assay.sql import Columns, db_time, run_sql
 
 PER_KIND = 10
 ITEM, LEASE = Item._meta.db_table, Lease._meta.db_table

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Q, Sum, When
+from django.db.models import Case, F, Sum, When
 
 from assay import clock
 from assay.domain.ledger import (
@@ -38,6 +38,7 @@ from assay.models import (
     Transaction,
     User,
 )
+from assay.sql import db_time, run_sql
 
 Kind = Account.Kind
 TxKind = Transaction.Kind
@@ -445,50 +446,72 @@ def commit_submission(judgment: Judgment) -> bool:
     return True
 
 
+_ACCOUNT, _TX, _ENTRY = (m._meta.db_table for m in (Account, Transaction, Entry))
+# The submission fast path, hand-written (see assay.sql): it runs on every submission.
+_TAKE_ESCROW = (
+    f"UPDATE {_ACCOUNT} SET balance_cents = balance_cents - %s "  # noqa: S608
+    "WHERE kind = %s AND currency = %s AND owner_key = %s AND balance_cents >= %s RETURNING id"
+)
+_CREDIT = (
+    f"UPDATE {_ACCOUNT} SET balance_cents = balance_cents + "  # noqa: S608
+    "CASE WHEN kind = %s THEN %s ELSE %s END WHERE currency = %s "
+    "AND ((kind = %s AND owner_key = %s) OR (kind = %s AND owner_key = %s)) RETURNING id, kind"
+)
+_UNDO = f"UPDATE {_ACCOUNT} SET balance_cents = balance_cents - %s WHERE id = %s"  # noqa: S608
+_INSERT_TX = (
+    f"INSERT INTO {_TX} (kind, currency, idempotency_key, payload_digest, memo, "  # noqa: S608
+    "project_id, expert_id, judgment_id, created_at) "
+    "VALUES (%s, %s, %s, %s, '', %s, %s, %s, %s) RETURNING id"
+)
+_INSERT_ENTRIES = f"INSERT INTO {_ENTRY} (transaction_id, account_id, amount_cents) VALUES "  # noqa: S608
+
+
 def _fast_commit(judgment: Judgment, project: Project, pay: int) -> bool:
-    """The common case in one read and four writes: the three accounts exist and escrow
-    holds enough. The escrow debit is a compare-and-set (``balance >= amount``), so it
-    either takes the whole amount or changes nothing and the careful path runs instead.
+    """The common case in four statements: escrow holds enough and the expert's pending
+    and the project's fee accounts exist. The escrow debit is a compare-and-set
+    (``balance >= amount``): it takes the whole amount or changes nothing. If a credit
+    account is missing, the debit and any credit are undone in the same transaction and
+    the careful path runs instead (an expert's first submission).
     """
-    currency = project.currency
-    fee = fee_cents(pay, fee_basis_points())
+    currency, total = project.currency, pay + fee_cents(pay, fee_basis_points())
     project_key, expert_key = _proj(project.id).key, _expert(judgment.expert_id).key
-    found = dict(
-        Account.objects.filter(currency=currency)
-        .filter(
-            Q(kind=Kind.ESCROW, owner_key=project_key)
-            | Q(kind=Kind.FEES, owner_key=project_key)
-            | Q(kind=Kind.PENDING, owner_key=expert_key)
+    took = run_sql(_TAKE_ESCROW, [total, Kind.ESCROW.value, currency, project_key, total])
+    if not took:
+        return False
+    escrow = took[0][0]
+    fee = total - pay
+    pending, fees = Kind.PENDING.value, Kind.FEES.value
+    credited = {
+        kind: account_id
+        for account_id, kind in run_sql(
+            _CREDIT, [pending, pay, fee, currency, pending, expert_key, fees, project_key]
         )
-        .values_list("kind", "id")
-    )
-    if len(found) != 3:
+    }
+    if len(credited) != 2:
+        run_sql(_UNDO, [-total, escrow])
+        for kind, account_id in credited.items():
+            run_sql(_UNDO, [pay if kind == pending else fee, account_id])
         return False
-    took = Account.objects.filter(id=found[Kind.ESCROW], balance_cents__gte=pay + fee).update(
-        balance_cents=F("balance_cents") - (pay + fee)
-    )
-    if took != 1:
-        return False
-    Account.objects.filter(id__in=[found[Kind.PENDING], found[Kind.FEES]]).update(
-        balance_cents=F("balance_cents") + Case(When(id=found[Kind.PENDING], then=pay), default=fee)
-    )
     payload = {"judgment": judgment.id, "pay": pay}
-    tx = Transaction.objects.create(
-        kind=TxKind.COMMIT,
-        currency=currency,
-        idempotency_key=f"commit:{judgment.id}",
-        payload_digest=payload_digest({"kind": TxKind.COMMIT, "currency": currency, **payload}),
-        project=project,
-        expert_id=judgment.expert_id,
-        judgment=judgment,
-        created_at=clock.now(),
+    digest = payload_digest({"kind": TxKind.COMMIT, "currency": currency, **payload})
+    [(tx_id,)] = run_sql(
+        _INSERT_TX,
+        [
+            TxKind.COMMIT.value,
+            currency,
+            f"commit:{judgment.id}",
+            digest,
+            project.id,
+            judgment.expert_id,
+            judgment.id,
+            db_time(clock.now()),
+        ],
     )
-    legs = [(found[Kind.ESCROW], -(pay + fee)), (found[Kind.PENDING], pay), (found[Kind.FEES], fee)]
-    Entry.objects.bulk_create(
-        Entry(transaction=tx, account_id=account_id, amount_cents=amount)
-        for account_id, amount in legs
-        if amount
-    )
+    legs = [(escrow, -total), (credited[pending], pay), (credited[fees], fee)]
+    legs = [(account_id, amount) for account_id, amount in legs if amount]
+    if legs:
+        values = ", ".join(["(%s, %s, %s)"] * len(legs))
+        run_sql(_INSERT_ENTRIES + values, [v for leg in legs for v in (tx_id, *leg)])
     return True
 
 

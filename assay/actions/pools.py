@@ -16,10 +16,10 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 
 from assay import clock
-from assay.actions.leases import Columns, run_sql
 from assay.domain.pools import capacity, work_hours
 from assay.models import Item, Lease, PoolMember, Project, ProjectExpert, User
 from assay.models.work import effective_overlap
+from assay.sql import Columns, run_sql
 
 ADMITTED = PoolMember.Status.ADMITTED
 WAITLISTED = PoolMember.Status.WAITLISTED

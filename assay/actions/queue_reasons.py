@@ -7,10 +7,11 @@ import datetime as dt
 from django.db.models import Count, F, Min
 from django.db.models.functions import Coalesce
 
-from assay.actions.leases import EmptyQueue, run_sql
+from assay.actions.leases import EmptyQueue
 from assay.domain.allocation import fair_share_exceeded
 from assay.domain.eligibility import Unmet
 from assay.models import Item, Judgment, Lease, Project, User
+from assay.sql import run_sql
 
 # Asked on every request for work, so written by hand (the ORM's compiler costs more than
 # the query); walks the (project, is_gold, reserved, id) index. The table name is the model's.

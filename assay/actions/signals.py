@@ -13,10 +13,10 @@ from django.db.models import F, QuerySet
 
 from assay import clock
 from assay.access import access_project_for_requester
-from assay.actions.leases import db_time, run_sql
 from assay.domain.signals import DUPLICATE_MIN_WORDS, normalize, signals
 from assay.errors import Conflict, InvalidInput
 from assay.models import Flag, Item, Judgment, Project, User
+from assay.sql import db_time, run_sql
 
 RECENT = 1000
 MAX_RESOLUTION_CHARS = 1024
