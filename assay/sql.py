@@ -68,3 +68,30 @@ class Columns(Generic[M]):
                 value = step(value, col, connection)
             values.append(value)
         return self.model.from_db(connection.alias, self._names, values)
+
+
+_INSERTS: dict[tuple[type[Model], str], tuple[str, list[Any]]] = {}
+
+
+def insert(obj: M) -> M:
+    """Insert a new model instance with one hand-written statement and set its id: what
+    ``Model.objects.create`` does, without the compiler (no save signals are sent; the
+    hot-path models have no receivers)."""
+    model = type(obj)
+    key = (model, connection.vendor)
+    if key not in _INSERTS:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        columns = ", ".join(f'"{f.column}"' for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        sql = (
+            f'INSERT INTO "{model._meta.db_table}" ({columns}) '  # noqa: S608
+            f'VALUES ({marks}) RETURNING "{model._meta.pk.column}"'
+        )
+        _INSERTS[key] = (sql, fields)
+    sql, fields = _INSERTS[key]
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    [(pk,)] = run_sql(sql, values)
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj

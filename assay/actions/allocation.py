@@ -31,7 +31,7 @@ from assay.actions.pools import place_in_pool, waitlist_position
 from assay.domain import allocation as choice
 from assay.eligibility import explain
 from assay.models import Item, Judgment, Lease, PoolMember, Project, User
-from assay.sql import Columns, db_time, run_sql
+from assay.sql import Columns, db_time, insert, run_sql
 
 PER_KIND = 10
 ITEM, LEASE = Item._meta.db_table, Lease._meta.db_table
@@ -140,12 +140,14 @@ def _claim_in(expert: User, policy: choice.ProjectPolicy, project: Project) -> L
         if item is None:
             return None
         item.project = project
-        return Lease.objects.create(
-            item=item,
-            project=project,
-            expert=expert,
-            created_at=now,
-            expires_at=now + lease_duration(project),
+        return insert(
+            Lease(
+                item=item,
+                project=project,
+                expert=expert,
+                created_at=now,
+                expires_at=now + lease_duration(project),
+            )
         )
 
 

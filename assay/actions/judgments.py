@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F
 
 from assay import clock
 from assay.actions.leases import active_lease
 from assay.actions.ledger import commit_submission, pay_for
 from assay.actions.quality import after_judgment
 from assay.actions.reviews import sample_for_review
-from assay.actions.signals import flag_judgment
+from assay.actions.signals import flags_for, store_flags
 from assay.actions.webhooks import judgment_stored
 from assay.errors import Conflict, InvalidInput
 from assay.models import Item, Judgment, Lease, User
+from assay.sql import db_time, insert, run_sql
 from assay.tasktypes import require
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,15 @@ def _replay(expert: User, key: str, lease_id: int) -> Judgment | None:
 
 
 MAX_ACTIVE_SECONDS = 7 * 24 * 3600
+# Every submission runs these (hand-written, see assay.sql).
+_CLOSE = (
+    f"UPDATE {Lease._meta.db_table} SET state = %s, closed_at = %s "  # noqa: S608
+    f"WHERE id = %s AND state = '{Lease.State.ACTIVE.value}' AND expires_at > %s RETURNING id"
+)
+_COUNT = (
+    f"UPDATE {Item._meta.db_table} SET judgment_count = judgment_count + 1 "  # noqa: S608
+    "WHERE id = %s RETURNING judgment_count, target_overlap"
+)
 
 
 def submit_judgment(
@@ -102,10 +111,10 @@ def _store(expert: User, lease_id: int, submission: _Submission) -> tuple[Judgme
             kind.load_item(lease.item), kind.config_of(project), submission.answer
         )
         now = clock.now()
-        closed = Lease.objects.filter(
-            id=lease.id, state=Lease.State.ACTIVE, expires_at__gt=now
-        ).update(state=Lease.State.SUBMITTED, closed_at=now)
-        if closed != 1:
+        closed = run_sql(
+            _CLOSE, [Lease.State.SUBMITTED.value, db_time(now), lease.id, db_time(now)]
+        )
+        if not closed:
             earlier = _replay(expert, key, lease_id)
             if earlier is not None:
                 return earlier, False
@@ -114,23 +123,27 @@ def _store(expert: User, lease_id: int, submission: _Submission) -> tuple[Judgme
         if guidelines is None:
             raise Conflict("This project has no guidelines.", code="no_guidelines")
         duration = max(0, int((now - lease.created_at).total_seconds()))
-        judgment = Judgment.objects.create(
-            lease=lease,
-            item=lease.item,
-            project=project,
-            expert=expert,
-            guidelines=guidelines,
-            idempotency_key=key,
-            duration_seconds=duration,
-            active_seconds=submission.active_seconds,
-            **kind.judgment_columns(answer),
-            created_at=now,
-            # What commit_submission sets aside last in this transaction; it corrects
-            # both if the pay cannot be funded.
-            funded=True,
-            pay_cents=pay_for(project, duration),
+        judgment = insert(
+            Judgment(
+                lease=lease,
+                item=lease.item,
+                project=project,
+                expert=expert,
+                guidelines=guidelines,
+                idempotency_key=key,
+                duration_seconds=duration,
+                active_seconds=submission.active_seconds,
+                **kind.judgment_columns(answer),
+                created_at=now,
+                # What commit_submission sets aside last in this transaction; it corrects
+                # both if the pay cannot be funded.
+                funded=True,
+                pay_cents=pay_for(project, duration),
+            )
         )
-        Item.objects.filter(id=lease.item_id).update(judgment_count=F("judgment_count") + 1)
+        # The item's row stays locked to this transaction from here: the count read back
+        # is this submission's own.
+        [(lease.item.judgment_count, lease.item.target_overlap)] = run_sql(_COUNT, [lease.item_id])
         if kind.adaptive:
             after_judgment(judgment)
         judgment_stored(item=lease.item, project=project)
@@ -143,9 +156,13 @@ def _store(expert: User, lease_id: int, submission: _Submission) -> tuple[Judgme
 
 
 def _flag(judgment: Judgment) -> None:
-    """Low-effort signals; a failure here is logged and never costs the expert the submission."""
+    """Low-effort signals; a failed write is logged and never costs the expert the
+    submission (the write has its own savepoint, opened only when there is a flag)."""
+    found = flags_for(judgment)
+    if not found:
+        return
     try:
         with transaction.atomic():
-            flag_judgment(judgment)
+            store_flags(judgment, found)
     except DatabaseError:
         logger.exception("flagging judgment %s failed", judgment.id)

@@ -58,6 +58,7 @@ def _adapt(project: Project, item: Item) -> None:
     count = len(votes)
     target = count if decision.stop else max(policy.min_votes, min(policy.max_votes, count + 1))
     Item.objects.filter(id=item.id).update(target_overlap=target)
+    item.target_overlap = target
 
 
 def after_judgment(judgment: Judgment) -> None:

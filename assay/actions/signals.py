@@ -1,14 +1,13 @@
 """Raising low-effort flags on a judgment, and resolving them.
 
-``flag_judgment`` runs at the end of the submit transaction: its reads are
+Submission computes its flags at the end of its transaction: the reads are
 bounded (the project's latest ``RECENT`` earlier judgments, through the
-(project, created_at) index) and its writes sit in one savepoint, so calling
-it again, or concurrently, never duplicates a flag.
+(project, created_at) index) and the flags are written by one insert that keeps
+a flag already raised, so calling it again, or concurrently, never duplicates one.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import F, QuerySet
 
 from assay import clock
@@ -47,8 +46,25 @@ def _item_with_project(judgment: Judgment) -> Item:
     )
 
 
+_RAISE = (
+    f"INSERT INTO {Flag._meta.db_table} "  # noqa: S608
+    "(judgment_id, project_id, kind, detail, created_at, resolution) VALUES {values} "
+    "ON CONFLICT (judgment_id, kind) DO NOTHING"
+)
+
+
 def flag_judgment(judgment: Judgment) -> list[Flag]:
     """The flags this judgment raises, created if new; existing ones are kept as they are."""
+    found = flags_for(judgment)
+    if not found:
+        return []
+    store_flags(judgment, found)
+    kinds = [kind for kind, _ in found]
+    return list(Flag.objects.filter(judgment=judgment, kind__in=kinds).order_by("id"))
+
+
+def flags_for(judgment: Judgment) -> list[tuple[str, str]]:
+    """The (kind, detail) of each flag this judgment raises; reads only."""
     at = db_time(judgment.created_at)
     earlier = [judgment.project_id, at, at, judgment.id]
     durations = [d for (d,) in run_sql(_DURATIONS, earlier)]
@@ -57,7 +73,7 @@ def flag_judgment(judgment: Judgment) -> list[Flag]:
         rows = run_sql(_RATIONALES, [*earlier, judgment.expert_id])
         rationales = [(i, r) for i, r in rows]
     item = _item_with_project(judgment)
-    found = signals(
+    return signals(
         duration=judgment.duration_seconds,
         other_durations=durations,
         estimated_minutes=item.project.estimated_minutes,
@@ -66,19 +82,19 @@ def flag_judgment(judgment: Judgment) -> list[Flag]:
         response_b=item.response_b,
         other_rationales=rationales,
     )
-    if not found:
-        return []
-    now = clock.now()
-    flags = []
-    with transaction.atomic():
-        for kind, detail in found:
-            flag, _ = Flag.objects.get_or_create(
-                judgment=judgment,
-                kind=kind,
-                defaults={"project_id": judgment.project_id, "detail": detail, "created_at": now},
-            )
-            flags.append(flag)
-    return flags
+
+
+def store_flags(judgment: Judgment, found: list[tuple[str, str]]) -> None:
+    """One insert; a flag already raised is kept as it is, so a second or concurrent
+    call changes nothing."""
+    now = db_time(clock.now())
+    params = [
+        value
+        for kind, detail in found
+        for value in (judgment.id, judgment.project_id, kind, detail, now, "")
+    ]
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(found))
+    run_sql(_RAISE.format(values=values), params)
 
 
 def project_flags(project: Project) -> QuerySet[Flag]:

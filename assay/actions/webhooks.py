@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 from django.db import transaction
-from django.db.models import Exists, F, Q, QuerySet, Value
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from assay import audit, clock
@@ -263,18 +263,18 @@ def _completions(items: Sequence[Item]) -> int:
 def judgment_stored(*, item: Item, project: Project) -> int:
     """Completion events for a submission that just counted its judgment on ``item``.
 
-    Call it in the submission's transaction, after the item's count went up (and after
-    adaptive redundancy set the item's target). The hot path costs one query: the
-    organization's active endpoints, read only if the item now has all its judgments.
-    The count's row lock makes exactly one submission see the item complete first; the
-    batch and project checks run only when an endpoint wants them.
+    Call it in the submission's transaction with the item's count and target as that
+    transaction left them (after the count went up and adaptive redundancy set the
+    target). The hot path costs no query unless the item is now complete; then one: the
+    organization's active endpoints. The count's row lock makes exactly one submission
+    see the item complete first; the batch and project checks run only when an endpoint
+    wants them.
     """
-    if item.is_gold:
+    needed = item.target_overlap if item.target_overlap is not None else project.overlap
+    if item.is_gold or item.judgment_count < needed:
         return 0
-    needed = Coalesce(F("target_overlap"), Value(project.overlap))
-    complete = Item.objects.filter(id=item.id, judgment_count__gte=needed)
     endpoints = WebhookEndpoint.objects.filter(
-        Exists(complete), organization_id=project.organization_id, active=True
+        organization_id=project.organization_id, active=True
     ).only("events")
     if not any(set(COMPLETION_EVENTS) & set(e.events) for e in endpoints):
         return 0
