@@ -11,6 +11,7 @@ from assay import clock
 from assay.domain.credentials import is_current
 from assay.domain.eligibility import ExpertFacts, Requirements, Unmet, unmet_requirements
 from assay.models import Credential, Project, ProjectExpert, Restriction, Skill, User
+from assay.sql import run_sql
 
 
 def _with_facts(experts: QuerySet[User], now: dt.datetime) -> QuerySet[User]:
@@ -81,6 +82,10 @@ def requirements_of(project: Project) -> Requirements:
     )
 
 
+# Every request for work reads this (hand-written, see assay.sql).
+_RESTRICTED = f"SELECT project_id FROM {Restriction._meta.db_table} WHERE expert_id = %s"  # noqa: S608
+
+
 def _has_requirements(req: Requirements) -> bool:
     return bool(req.invited_only or req.domain or req.test_id or req.language or req.content_risks)
 
@@ -94,7 +99,7 @@ def explain(expert: User, projects: Iterable[Project]) -> list[tuple[Project, li
     pairs = [(project, requirements_of(project)) for project in projects]
     if expert.suspended_at is not None:
         return [(project, [SUSPENDED]) for project, _ in pairs]
-    restricted = set(Restriction.objects.filter(expert=expert).values_list("project_id", flat=True))
+    restricted = {project_id for (project_id,) in run_sql(_RESTRICTED, [expert.id])}
     if not any(_has_requirements(req) for _, req in pairs):
         return [(project, [RESTRICTED] if project.id in restricted else []) for project, _ in pairs]
     facts = facts_for(expert)

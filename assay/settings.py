@@ -57,7 +57,11 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": config.database_from_url(config.raw("DATABASE_URL"), DATA_DIR)}
+DATABASES = {
+    "default": config.database_from_url(
+        config.raw("DATABASE_URL"), DATA_DIR, health_checks=config.as_bool("DB_HEALTH_CHECKS")
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "assay.User"
 AUTHENTICATION_BACKENDS = ["assay.auth.EmailBackend"]
