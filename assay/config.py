@@ -26,7 +26,6 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "sqlite:///assay.sqlite3", "Database to use."),
-    Setting("DB_HEALTH_CHECKS", "true", "Check a kept PostgreSQL connection before each request."),
     Setting("SECRET_KEY", "", "Key for signing sessions and CSRF tokens."),
     Setting("DEBUG", "false", "Show debug pages on errors. Never in production."),
     Setting("ALLOWED_HOSTS", "127.0.0.1,localhost", "Host names the server answers."),
@@ -114,12 +113,8 @@ def as_list(name: str, env: Mapping[str, str] | None = None) -> list[str]:
     return [part.strip() for part in raw(name, env).split(",") if part.strip()]
 
 
-def database_from_url(url: str, data_dir: Path, *, health_checks: bool = True) -> dict[str, Any]:
-    """Translate ``ASSAY_DATABASE_URL`` into a Django ``DATABASES`` entry.
-
-    ``health_checks``: test a kept PostgreSQL connection (one round trip) before the first
-    query of each request, so a database restart costs no failed request.
-    """
+def database_from_url(url: str, data_dir: Path) -> dict[str, Any]:
+    """Translate ``ASSAY_DATABASE_URL`` into a Django ``DATABASES`` entry."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = Path(unquote(parts.path.removeprefix("/")))
@@ -148,7 +143,7 @@ def database_from_url(url: str, data_dir: Path, *, health_checks: bool = True) -
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": health_checks,
+            "CONN_HEALTH_CHECKS": True,
         }
     raise ConfigError(
         f"{PREFIX}DATABASE_URL must start with sqlite:/// or postgres://, not {parts.scheme!r}"

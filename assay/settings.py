@@ -57,11 +57,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": config.database_from_url(
-        config.raw("DATABASE_URL"), DATA_DIR, health_checks=config.as_bool("DB_HEALTH_CHECKS")
-    )
-}
+DATABASES = {"default": config.database_from_url(config.raw("DATABASE_URL"), DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "assay.User"
 AUTHENTICATION_BACKENDS = ["assay.auth.EmailBackend"]

@@ -5,7 +5,7 @@ and on PostgreSQL, and loaded from separate processes on the same machine.
 
     .venv/bin/python bench/allocation.py [--experts 20,100,500] [--seconds 15]
         [--rate 100] [--databases sqlite,postgres] [--modes closed,open]
-        [--workers 2] [--threads 8] [--db-health-checks true|false]
+        [--workers 2] [--threads 8]
 
 Closed loop: K experts, no think time, for saturation throughput.
 Open loop: a fixed offered rate of cycles per second spread over K experts,
@@ -306,12 +306,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def start_server(
-    database_url: str, data_dir: str, threads: int, workers: int, health_checks: str = "true"
+    database_url: str, data_dir: str, threads: int, workers: int
 ) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
     env |= {"ASSAY_DATABASE_URL": database_url, "ASSAY_DATA_DIR": data_dir}
-    env["ASSAY_DB_HEALTH_CHECKS"] = health_checks
     server = subprocess.Popen(
         [ASSAY, "serve", "--port", str(port), "--threads", str(threads), "--workers", str(workers)],
         env=env,
@@ -415,9 +414,7 @@ def run_database(name: str, args: argparse.Namespace) -> None:
         for mode in args.modes.split(","):
             project_id, tokens = prepare(url, args.items, k)
             connections.close_all()
-            server, port = start_server(
-                url, str(workdir), args.threads, args.workers, args.db_health_checks
-            )
+            server, port = start_server(url, str(workdir), args.threads, args.workers)
             try:
                 before = [cpu_seconds(server_pids(server.pid)), cpu_seconds(postgres_pids())]
                 out, elapsed = run_mode(mode, port, project_id, tokens, args.seconds, args.rate)
@@ -442,7 +439,6 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)  # one process per core here
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--modes", default="closed,open")
-    parser.add_argument("--db-health-checks", default="true", choices=["true", "false"])
     args = parser.parse_args()
     names = args.databases.split(",")
     if len(names) == 1:

@@ -35,14 +35,6 @@ def test_postgres_url_is_split_into_parts(tmp_path: Path) -> None:
     )
 
 
-def test_postgres_connection_health_checks_are_on_unless_turned_off(tmp_path: Path) -> None:
-    url = "postgres://u@db.internal/assay"
-    assert config.database_from_url(url, tmp_path)["CONN_HEALTH_CHECKS"] is True
-    off = config.as_bool("DB_HEALTH_CHECKS", {"ASSAY_DB_HEALTH_CHECKS": "off"})
-    assert config.database_from_url(url, tmp_path, health_checks=off)["CONN_HEALTH_CHECKS"] is False
-    assert config.as_bool("DB_HEALTH_CHECKS", {}) is True
-
-
 def test_bad_values_are_explained(tmp_path: Path) -> None:
     with pytest.raises(config.ConfigError, match="sqlite:/// or postgres://"):
         config.database_from_url("mysql://x/y", tmp_path)
