@@ -1,8 +1,8 @@
 """Hand-written SQL for the hot paths, with the ORM's column lists and value conversions.
 
 The claim, the submission and the token check run on every request; there the ORM's
-SQL compiler costs more than the query itself. Statements here name their tables and
-columns from the models, so a renamed field cannot drift from the SQL.
+SQL compiler costs more than the query itself. Statements built with these helpers take
+their tables and columns from the models, so a renamed field cannot drift from the SQL.
 """
 
 from __future__ import annotations

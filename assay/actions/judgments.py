@@ -111,9 +111,8 @@ def _store(expert: User, lease_id: int, submission: _Submission) -> tuple[Judgme
             kind.load_item(lease.item), kind.config_of(project), submission.answer
         )
         now = clock.now()
-        closed = run_sql(
-            _CLOSE, [Lease.State.SUBMITTED.value, db_time(now), lease.id, db_time(now)]
-        )
+        at = db_time(now)
+        closed = run_sql(_CLOSE, [Lease.State.SUBMITTED.value, at, lease.id, at])
         if not closed:
             earlier = _replay(expert, key, lease_id)
             if earlier is not None:

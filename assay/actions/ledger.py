@@ -1,11 +1,13 @@
 """Posting money: every movement is one balanced, idempotent ledger transaction.
 
-``post`` is the only writer of ``Transaction``, ``Entry`` and account balances. It locks
-the accounts it touches (in id order, so two posts never deadlock), refuses to take any
-account below its floor, and treats a repeated idempotency key as a replay: the same
-payload returns the first transaction, a different payload is refused. The flows below
-(deposit, escrow, submission pay, approval, rejection, reversal, bonus, test and review
-pay) are all built on it. docs/ledger.md describes them for people.
+``post`` writes ``Transaction``, ``Entry`` and account balances; only the submission's
+fast path (``_fast_commit``, four hand-written statements) writes the same rows by
+itself, under the same rules. Both lock the accounts they touch in id order, so two
+postings never deadlock, and refuse to take any account below its floor. ``post`` treats
+a repeated idempotency key as a replay: the same payload returns the first transaction,
+a different payload is refused. The flows below (deposit, escrow, submission pay,
+approval, rejection, reversal, bonus, test and review pay) are all built on it.
+docs/ledger.md describes them for people.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Sum, When
 
 from assay import clock
@@ -38,7 +40,7 @@ from assay.models import (
     Transaction,
     User,
 )
-from assay.sql import db_time, run_sql
+from assay.sql import insert, run_sql
 
 Kind = Account.Kind
 TxKind = Transaction.Kind
@@ -105,6 +107,11 @@ def balance(kind: str, currency: str, owner: Owner) -> int:
 Leg = tuple[tuple[str, str, Owner], int]
 
 
+def _digest(kind: str, currency: str, payload: dict[str, Any]) -> str:
+    """What a replay must match: the transaction's kind, currency and payload."""
+    return payload_digest({"kind": kind, "currency": currency, **payload})
+
+
 def post(
     *,
     kind: str,
@@ -130,7 +137,7 @@ def post(
         raise InvalidInput(
             f"Keep the note under {MAX_MEMO_CHARS:,} characters.", code="memo_too_long"
         )
-    digest = payload_digest({"kind": kind, "currency": currency, **payload})
+    digest = _digest(kind, currency, payload)
     with transaction.atomic():
         accounts = _accounts([target for target, _ in legs])
         earlier = Transaction.objects.filter(idempotency_key=key).first()
@@ -414,7 +421,7 @@ def commit_submission(judgment: Judgment) -> bool:
     """Set the submission's pay aside for its expert; True if funded.
 
     Runs last in the submission's transaction. Escrow covers all planned work, so the
-    fast path (five statements, no savepoint) succeeds in normal operation; if escrow ran
+    fast path (four statements, no savepoint) succeeds in normal operation; if escrow ran
     short (pay rose, or the plan grew), it tops up from the organization, and failing
     that the submission is kept unfunded, the project pauses, and the pay is set aside
     as soon as money arrives.
@@ -446,72 +453,57 @@ def commit_submission(judgment: Judgment) -> bool:
     return True
 
 
-_ACCOUNT, _TX, _ENTRY = (m._meta.db_table for m in (Account, Transaction, Entry))
+_ACCOUNT, _ENTRY = Account._meta.db_table, Entry._meta.db_table
 # The submission fast path, hand-written (see assay.sql): it runs on every submission.
-_TAKE_ESCROW = (
-    f"UPDATE {_ACCOUNT} SET balance_cents = balance_cents - %s "  # noqa: S608
-    "WHERE kind = %s AND currency = %s AND owner_key = %s AND balance_cents >= %s RETURNING id"
+_LOCK_ACCOUNTS = (
+    f"SELECT id, kind, owner_key, balance_cents, floor_cents FROM {_ACCOUNT} "  # noqa: S608
+    "WHERE currency = %s AND ((kind = %s AND owner_key = %s) OR (kind = %s AND owner_key = %s) "
+    "OR (kind = %s AND owner_key = %s)) ORDER BY id"
 )
-_CREDIT = (
+_MOVE = (
     f"UPDATE {_ACCOUNT} SET balance_cents = balance_cents + "  # noqa: S608
-    "CASE WHEN kind = %s THEN %s ELSE %s END WHERE currency = %s "
-    "AND ((kind = %s AND owner_key = %s) OR (kind = %s AND owner_key = %s)) RETURNING id, kind"
-)
-_UNDO = f"UPDATE {_ACCOUNT} SET balance_cents = balance_cents - %s WHERE id = %s"  # noqa: S608
-_INSERT_TX = (
-    f"INSERT INTO {_TX} (kind, currency, idempotency_key, payload_digest, memo, "  # noqa: S608
-    "project_id, expert_id, judgment_id, created_at) "
-    "VALUES (%s, %s, %s, %s, '', %s, %s, %s, %s) RETURNING id"
+    "CASE id WHEN %s THEN %s WHEN %s THEN %s WHEN %s THEN %s END WHERE id IN (%s, %s, %s)"
 )
 _INSERT_ENTRIES = f"INSERT INTO {_ENTRY} (transaction_id, account_id, amount_cents) VALUES "  # noqa: S608
 
 
 def _fast_commit(judgment: Judgment, project: Project, pay: int) -> bool:
-    """The common case in four statements: escrow holds enough and the expert's pending
-    and the project's fee accounts exist. The escrow debit is a compare-and-set
-    (``balance >= amount``): it takes the whole amount or changes nothing. If a credit
-    account is missing, the debit and any credit are undone in the same transaction and
-    the careful path runs instead (an expert's first submission).
+    """The common case in four statements: the three accounts exist and escrow holds
+    enough. Like ``post``, it locks the accounts in id order (on PostgreSQL; SQLite's
+    IMMEDIATE transaction holds the write lock already) and checks floors on the locked
+    rows; anything else (an expert's first submission, escrow short) is left to the
+    careful path, with nothing written.
     """
-    currency, total = project.currency, pay + fee_cents(pay, fee_basis_points())
-    project_key, expert_key = _proj(project.id).key, _expert(judgment.expert_id).key
-    took = run_sql(_TAKE_ESCROW, [total, Kind.ESCROW.value, currency, project_key, total])
-    if not took:
+    legs = _commit_legs(project, judgment.expert_id, pay)
+    targets = [(kind, owner.key) for (kind, _, owner), _ in legs]
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    rows = run_sql(_LOCK_ACCOUNTS + lock, [project.currency, *(v for t in targets for v in t)])
+    found = {(kind, key): (account_id, held, floor) for account_id, kind, key, held, floor in rows}
+    if len(found) != len(legs):
         return False
-    escrow = took[0][0]
-    fee = total - pay
-    pending, fees = Kind.PENDING.value, Kind.FEES.value
-    credited = {
-        kind: account_id
-        for account_id, kind in run_sql(
-            _CREDIT, [pending, pay, fee, currency, pending, expert_key, fees, project_key]
+    moves = [(found[target], amount) for target, (_, amount) in zip(targets, legs, strict=True)]
+    if any(floor is not None and held + amount < floor for (_, held, floor), amount in moves):
+        return False
+    moved = [(account_id, amount) for (account_id, _, _), amount in moves]
+    run_sql(_MOVE, [v for pair in moved for v in pair] + [account_id for account_id, _ in moved])
+    tx = insert(
+        Transaction(
+            kind=TxKind.COMMIT,
+            currency=project.currency,
+            idempotency_key=f"commit:{judgment.id}",
+            payload_digest=_digest(
+                TxKind.COMMIT, project.currency, {"judgment": judgment.id, "pay": pay}
+            ),
+            project=project,
+            expert_id=judgment.expert_id,
+            judgment=judgment,
+            created_at=clock.now(),
         )
-    }
-    if len(credited) != 2:
-        run_sql(_UNDO, [-total, escrow])
-        for kind, account_id in credited.items():
-            run_sql(_UNDO, [pay if kind == pending else fee, account_id])
-        return False
-    payload = {"judgment": judgment.id, "pay": pay}
-    digest = payload_digest({"kind": TxKind.COMMIT, "currency": currency, **payload})
-    [(tx_id,)] = run_sql(
-        _INSERT_TX,
-        [
-            TxKind.COMMIT.value,
-            currency,
-            f"commit:{judgment.id}",
-            digest,
-            project.id,
-            judgment.expert_id,
-            judgment.id,
-            db_time(clock.now()),
-        ],
     )
-    legs = [(escrow, -total), (credited[pending], pay), (credited[fees], fee)]
-    legs = [(account_id, amount) for account_id, amount in legs if amount]
-    if legs:
-        values = ", ".join(["(%s, %s, %s)"] * len(legs))
-        run_sql(_INSERT_ENTRIES + values, [v for leg in legs for v in (tx_id, *leg)])
+    entries = [(account_id, amount) for account_id, amount in moved if amount]
+    if entries:
+        values = ", ".join(["(%s, %s, %s)"] * len(entries))
+        run_sql(_INSERT_ENTRIES + values, [v for entry in entries for v in (tx.id, *entry)])
     return True
 
 
