@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, F, Sum, When
 
-from assay import clock
+from assay import audit, clock
 from assay.domain.ledger import (
     EscrowPlan,
     escrow_plan,
@@ -262,8 +262,6 @@ def deposit(
             organization=organization,
         )
         if new:
-            from assay import audit
-
             audit.record(
                 "money.deposit",
                 tx,

@@ -8,10 +8,23 @@ from ninja.security import HttpBearer
 from assay.actions.tokens import user_for_token
 from assay.models import User
 
+_RESOLVED = "_assay_token_user"
+
+
+def token_user(request: HttpRequest, token: str) -> User | None:
+    """The token's user, looked up once per request (the idempotency middleware asks
+    before the API's authentication does)."""
+    resolved = getattr(request, _RESOLVED, None)
+    if resolved is not None and resolved[0] == token:
+        return cast(User | None, resolved[1])
+    user = user_for_token(token)
+    setattr(request, _RESOLVED, (token, user))
+    return user
+
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = user_for_token(token)
+        user = token_user(request, token)
         if user is not None:
             request.user = user
         return user

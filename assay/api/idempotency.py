@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from assay import clock
-from assay.actions.tokens import user_for_token
+from assay.api.auth import token_user
 from assay.models import IdempotentRequest
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -33,7 +33,7 @@ STALE = dt.timedelta(minutes=5)
 def _owner(request: HttpRequest) -> str | None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        user = user_for_token(header[7:].strip())
+        user = token_user(request, header[7:].strip())
         return f"user:{user.id}" if user is not None else None
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
