@@ -428,18 +428,17 @@ def commit_submission(judgment: Judgment) -> bool:
     pay = pay_for(project, judgment.duration_seconds)
     if not _fast_commit(judgment, project, pay):
         try:
-            with transaction.atomic():
-                top_up_for(project, _with_fee(pay))
-                post(
-                    kind=TxKind.COMMIT,
-                    currency=project.currency,
-                    key=f"commit:{judgment.id}",
-                    payload={"judgment": judgment.id, "pay": pay},
-                    legs=_commit_legs(project, judgment.expert_id, pay),
-                    project=project,
-                    expert_id=judgment.expert_id,
-                    judgment=judgment,
-                )
+            _post_after_top_up(
+                _with_fee(pay),
+                kind=TxKind.COMMIT,
+                currency=project.currency,
+                key=f"commit:{judgment.id}",
+                payload={"judgment": judgment.id, "pay": pay},
+                legs=_commit_legs(project, judgment.expert_id, pay),
+                project=project,
+                expert_id=judgment.expert_id,
+                judgment=judgment,
+            )
         except InsufficientFunds:
             Judgment.objects.filter(id=judgment.id).update(funded=False, pay_cents=0)
             judgment.funded, judgment.pay_cents = False, 0
@@ -503,6 +502,14 @@ def _fast_commit(judgment: Judgment, project: Project, pay: int) -> bool:
         values = ", ".join(["(%s, %s, %s)"] * len(entries))
         run_sql(_INSERT_ENTRIES + values, [v for entry in entries for v in (tx.id, *entry)])
     return True
+
+
+def _post_after_top_up(amount: int, **posting: Any) -> tuple[Transaction, bool]:
+    """Top the project's escrow up by at least ``amount``, then post, in one savepoint:
+    both or neither."""
+    with transaction.atomic():
+        top_up_for(posting["project"], amount)
+        return post(**posting)
 
 
 def top_up_for(project: Project, amount: int) -> None:
@@ -639,46 +646,29 @@ def pay_review(review_id: int) -> None:
     ]
     key = f"review:{review.id}"
     payload = {"review": review.id, "pay": pay}
+    posting: dict[str, Any] = {
+        "kind": TxKind.REVIEW,
+        "currency": project.currency,
+        "key": key,
+        "project": project,
+        "expert_id": review.reviewer_id,
+        "review": review,
+    }
     try:
         with transaction.atomic():
-            post(
-                kind=TxKind.REVIEW,
-                currency=project.currency,
-                key=key,
-                payload=payload,
-                legs=legs,
-                project=project,
-                expert_id=review.reviewer_id,
-                review=review,
-            )
+            post(payload=payload, legs=legs, **posting)
     except InsufficientFunds:
         try:
-            with transaction.atomic():
-                top_up_for(project, pay + fee)
-                post(
-                    kind=TxKind.REVIEW,
-                    currency=project.currency,
-                    key=key,
-                    payload=payload,
-                    legs=legs,
-                    project=project,
-                    expert_id=review.reviewer_id,
-                    review=review,
-                )
+            _post_after_top_up(pay + fee, payload=payload, legs=legs, **posting)
         except InsufficientFunds:
             # Finished work is always paid: the platform covers it and the project pauses.
             post(
-                kind=TxKind.REVIEW,
-                currency=project.currency,
-                key=key,
                 payload=payload,
                 legs=[
                     ((Kind.PLATFORM, project.currency, _platform()), -pay),
                     ((Kind.AVAILABLE, project.currency, _expert(review.reviewer_id)), pay),
                 ],
-                project=project,
-                expert_id=review.reviewer_id,
-                review=review,
                 memo="paid by the platform: the project's escrow was short",
+                **posting,
             )
             pause_for_funds(project)
