@@ -8,7 +8,9 @@ name no object, such as creating a project or asking for the next task.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
 
 from assay.errors import NotFound, WrongRole
 from assay.models import (
@@ -34,6 +36,8 @@ from assay.models import (
     User,
 )
 from assay.sql import Columns, run_sql
+
+M = TypeVar("M", bound=Model)
 
 
 def require_requester(user: User) -> None:
@@ -249,19 +253,29 @@ def access_judgment_for_requester(user: User, judgment_id: int) -> Judgment:
     return judgment
 
 
+def _for_operator(operator: User, rows: QuerySet[M], object_id: int, message: str, code: str) -> M:
+    """Any row of ``rows`` by id, for an operator; to anyone else it does not exist."""
+    found = rows.filter(id=object_id).first()
+    if found is None or not operator.is_staff:
+        raise NotFound(message, code=code)
+    return found
+
+
 def access_organization_for_operator(operator: User, organization_id: int) -> Organization:
     """Any organization, for an operator recording a deposit; nobody else learns it exists."""
-    organization = Organization.objects.filter(id=organization_id).first()
-    if organization is None or not operator.is_staff:
-        raise NotFound("No such organization.", code="organization_not_found")
-    return organization
+    return _for_operator(
+        operator,
+        Organization.objects.all(),
+        organization_id,
+        "No such organization.",
+        "organization_not_found",
+    )
 
 
 def access_payout_batch_for_operator(operator: User, batch_id: int) -> PayoutBatch:
-    batch = PayoutBatch.objects.filter(id=batch_id).first()
-    if batch is None or not operator.is_staff:
-        raise NotFound("No such payout batch.", code="batch_not_found")
-    return batch
+    return _for_operator(
+        operator, PayoutBatch.objects.all(), batch_id, "No such payout batch.", "batch_not_found"
+    )
 
 
 # Governance (docs/governance.md) --------------------------------------------------------
@@ -280,30 +294,29 @@ def access_decision_for_expert(expert: User, decision_id: int) -> Decision:
 
 
 def access_decision_for_operator(operator: User, decision_id: int) -> Decision:
-    decision = Decision.objects.filter(id=decision_id).first()
-    if decision is None or not operator.is_staff:
-        raise NotFound("No such decision.", code="decision_not_found")
-    return decision
+    return _for_operator(
+        operator, Decision.objects.all(), decision_id, "No such decision.", "decision_not_found"
+    )
 
 
 def access_appeal_for_operator(operator: User, appeal_id: int) -> Appeal:
-    appeal = (
-        Appeal.objects.select_related("decision__project", "expert__expert_profile", "assignee")
-        .filter(id=appeal_id)
-        .first()
+    return _for_operator(
+        operator,
+        Appeal.objects.select_related("decision__project", "expert__expert_profile", "assignee"),
+        appeal_id,
+        "No such appeal.",
+        "appeal_not_found",
     )
-    if appeal is None or not operator.is_staff:
-        raise NotFound("No such appeal.", code="appeal_not_found")
-    return appeal
 
 
 def access_recommendation_for_operator(operator: User, recommendation_id: int) -> Recommendation:
-    recommendation = (
-        Recommendation.objects.select_related("expert").filter(id=recommendation_id).first()
+    return _for_operator(
+        operator,
+        Recommendation.objects.select_related("expert"),
+        recommendation_id,
+        "No such recommendation.",
+        "recommendation_not_found",
     )
-    if recommendation is None or not operator.is_staff:
-        raise NotFound("No such recommendation.", code="recommendation_not_found")
-    return recommendation
 
 
 def access_expert_for_operator(operator: User, reference: str) -> User:
@@ -320,10 +333,9 @@ def access_expert_for_operator(operator: User, reference: str) -> User:
 
 
 def access_project_for_operator(operator: User, project_id: int) -> Project:
-    project = Project.objects.filter(id=project_id).first()
-    if project is None or not operator.is_staff:
-        raise NotFound("No such project.", code="project_not_found")
-    return project
+    return _for_operator(
+        operator, Project.objects.all(), project_id, "No such project.", "project_not_found"
+    )
 
 
 def access_project_worked_on(expert: User, project_id: int) -> Project:

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 
 from assay import audit, clock
 from assay.access import require_operator
@@ -25,6 +25,7 @@ from assay.domain import governance as rules
 from assay.errors import Conflict, InvalidInput, NotFound, raise_for_fields
 from assay.models import (
     Appeal,
+    Credential,
     Decision,
     Judgment,
     Project,
@@ -110,8 +111,6 @@ def _undo(decision: Decision, actor: User, note: str) -> None:
 
         reverse_rejection(judgment_id=decision.judgment_id, actor=actor, note=note)
     elif decision.kind == "decline_credential" and decision.credential_id is not None:
-        from assay.models import Credential
-
         # The credential goes back to the queue for a fresh look by an operator.
         Credential.objects.filter(id=decision.credential_id).update(
             status=Credential.Status.PENDING, reason_code="", decided_by=None, decided_at=None
@@ -206,13 +205,19 @@ def decide(
     return decision
 
 
+def _locked_decision(decision_id: int) -> Decision:
+    """The decision, locked until the end of the caller's transaction."""
+    decision = Decision.objects.select_for_update().filter(id=decision_id).first()
+    if decision is None:
+        raise NotFound("No such decision.", code="decision_not_found")
+    return decision
+
+
 def sign_off(*, operator: User, decision_id: int) -> Decision:
     """A second operator lets a decision under the retaliation guard take effect."""
     require_operator(operator)
     with transaction.atomic():
-        decision = Decision.objects.select_for_update().filter(id=decision_id).first()
-        if decision is None:
-            raise NotFound("No such decision.", code="decision_not_found")
+        decision = _locked_decision(decision_id)
         if decision.status != Decision.Status.AWAITING_SIGNOFF:
             raise Conflict("This decision needs no sign-off.", code="no_signoff_needed")
         if decision.decided_by_id == operator.id:
@@ -237,9 +242,7 @@ def lift(*, operator: User, decision_id: int, note: str) -> Decision:
     if not note.strip():
         raise InvalidInput("Say why the decision is lifted.", code="invalid_note")
     with transaction.atomic():
-        decision = Decision.objects.select_for_update().filter(id=decision_id).first()
-        if decision is None:
-            raise NotFound("No such decision.", code="decision_not_found")
+        decision = _locked_decision(decision_id)
         if decision.status != Decision.Status.IN_EFFECT or decision.kind not in OPERATOR_KINDS:
             raise Conflict("Only a decision in effect can be lifted.", code="not_in_effect")
         decision.status = Decision.Status.LIFTED
@@ -500,11 +503,19 @@ def decide_appeal(*, operator: User, appeal_id: int, outcome: str, reasons: str)
     return appeal
 
 
-def overdue_appeals(now: dt.datetime | None = None) -> list[Appeal]:
+def _overdue(now: dt.datetime | None) -> QuerySet[Appeal]:
     moment = now or clock.now()
-    return list(
-        Appeal.objects.exclude(status=Appeal.Status.DECIDED)
-        .filter(Q(status=Appeal.Status.OPEN, acknowledge_by__lt=moment) | Q(decide_by__lt=moment))
-        .select_related("decision", "expert", "assignee")
-        .order_by("decide_by")
+    return Appeal.objects.exclude(status=Appeal.Status.DECIDED).filter(
+        Q(status=Appeal.Status.OPEN, acknowledge_by__lt=moment) | Q(decide_by__lt=moment)
     )
+
+
+def overdue_appeals(now: dt.datetime | None = None) -> list[Appeal]:
+    return list(
+        _overdue(now).select_related("decision", "expert", "assignee").order_by("decide_by")
+    )
+
+
+def overdue_appeal_ids(now: dt.datetime | None = None) -> set[int]:
+    """The ids of overdue appeals, when only which ones (and how many) matters."""
+    return set(_overdue(now).values_list("id", flat=True))

@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from assay import audit, clock
 from assay.access import require_expert
 from assay.actions import ledger
-from assay.errors import Conflict, InvalidInput, NotFound
+from assay.errors import Conflict, InvalidInput, NotFound, raise_for_fields
 from assay.models import (
     ApiToken,
     Appeal,
@@ -52,11 +52,7 @@ def rate_requester(
     }
     if len(comment) > 2000:
         problems["comment"] = "keep the comment under 2,000 characters"
-    if problems:
-        raise InvalidInput(
-            "Please correct the highlighted fields.",
-            details=[{"field": k, "message": v} for k, v in problems.items()],
-        )
+    raise_for_fields(problems)
     with transaction.atomic():
         rating, _ = RequesterRating.objects.update_or_create(
             expert=expert,
@@ -144,6 +140,12 @@ def my_data(expert: User) -> dict[str, Any]:
     from assay.quality_profile import profile_of
 
     profile = ExpertProfile.objects.filter(user=expert).first()
+    evidence_files = dict(
+        Evidence.objects.filter(credential__expert=expert)
+        .values_list("credential_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     earnings = expert_earnings(expert, currency=settings.CURRENCY, limit=100_000)
     return {
         "generated_at": clock.now().isoformat(),
@@ -170,7 +172,7 @@ def my_data(expert: User) -> dict[str, Any]:
                 "domain": c.domain.slug,
                 "status": c.status,
                 "verified_until": _iso(c.verified_until),
-                "evidence_files": c.evidence.count(),
+                "evidence_files": evidence_files.get(c.id, 0),
             }
             for c in Credential.objects.filter(expert=expert).select_related("domain")
         ],
@@ -215,7 +217,7 @@ def my_data(expert: User) -> dict[str, Any]:
                 "created_at": _iso(d.created_at),
                 "appeal": _appeal(d),
             }
-            for d in Decision.objects.filter(expert=expert).order_by("id")
+            for d in Decision.objects.filter(expert=expert).select_related("appeal").order_by("id")
         ],
         "earnings": {
             "currency": earnings.currency,
@@ -244,7 +246,8 @@ def my_data(expert: User) -> dict[str, Any]:
 
 
 def _appeal(decision: Decision) -> dict[str, Any] | None:
-    appeal = Appeal.objects.filter(decision=decision).first()
+    # The reverse one-to-one, selected with the decision; absent if never appealed.
+    appeal: Appeal | None = getattr(decision, "appeal", None)
     if appeal is None:
         return None
     return {

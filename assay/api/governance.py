@@ -201,7 +201,9 @@ def _decision_out(d: Decision) -> DecisionOut:
     from assay.domain.governance import code_for
 
     code = code_for(d.kind, d.reason_code)
-    appeal = Appeal.objects.filter(decision=d).first()
+    # The reverse one-to-one: prefetched by the list querysets (or cached when the appeal
+    # was loaded first), one query otherwise; absent when the decision was never appealed.
+    appeal: Appeal | None = getattr(d, "appeal", None)
     return DecisionOut(
         id=d.id,
         kind=d.kind,
@@ -226,6 +228,7 @@ def _my_decisions(user: User) -> Any:
         Decision.objects.filter(expert=user)
         .exclude(status=Decision.Status.AWAITING_SIGNOFF)
         .select_related("decided_by")
+        .prefetch_related("appeal")
         .order_by("-created_at")
     )
 
@@ -375,7 +378,11 @@ def list_decisions(
     request: HttpRequest, status: str = "", expert_id: int | None = None
 ) -> list[OperatorDecisionOut]:
     require_operator(actor(request))
-    rows = Decision.objects.select_related("decided_by").order_by("-created_at")
+    rows = (
+        Decision.objects.select_related("decided_by")
+        .prefetch_related("appeal")
+        .order_by("-created_at")
+    )
     if status:
         rows = rows.filter(status=status)
     if expert_id is not None:

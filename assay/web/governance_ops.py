@@ -24,23 +24,15 @@ from assay.access import (
 )
 from assay.actions import governance
 from assay.domain import governance as rules
-from assay.errors import AssayError, InvalidInput, NotFound
+from assay.errors import AssayError, NotFound, raise_for_fields
 from assay.models import Appeal, Decision, Project, Recommendation, User
 from assay.web.governance import KIND_LABELS, appeal_facts, evidence_rows, reason_of
 from assay.web.money import refuse
-from assay.web.util import current_user, member_view
+from assay.web.util import member_view, operator_of
 
 FORM_FIELDS = ("expert", "kind", "reason_code", "statement", "evidence", "project_id")
 LIST_LIMIT = 100
 APPEAL_ACTIONS = ("acknowledge", "decide")
-
-
-def operator_of(request: HttpRequest) -> User:
-    """Operators only; anyone else is told the page does not exist."""
-    user = current_user(request)
-    if not user.is_staff:
-        raise NotFound("No such page.")
-    return user
 
 
 def parse_evidence(text: str) -> list[dict[str, str]]:
@@ -131,18 +123,12 @@ def ops_reason_codes(request: HttpRequest) -> HttpResponse:
 
 def _decide(operator: User, form: dict[str, str]) -> Decision:
     if not form["expert"].strip():
-        raise InvalidInput(
-            "Please correct the highlighted fields.",
-            details=[{"field": "expert", "message": "enter the expert's id or email"}],
-        )
+        raise_for_fields({"expert": "enter the expert's id or email"})
     expert = access_expert_for_operator(operator, form["expert"])
     project: Project | None = None
     if form["project_id"].strip():
         if not form["project_id"].strip().isdigit():
-            raise InvalidInput(
-                "Please correct the highlighted fields.",
-                details=[{"field": "project_id", "message": "enter the project's number"}],
-            )
+            raise_for_fields({"project_id": "enter the project's number"})
         project = access_project_for_operator(operator, int(form["project_id"]))
     rec = form.get("recommendation_id", "")
     return governance.decide(
@@ -229,7 +215,7 @@ def ops_dismiss(request: HttpRequest, recommendation_id: int) -> HttpResponse:
 @member_view
 def ops_appeals(request: HttpRequest) -> HttpResponse:
     operator = operator_of(request)
-    overdue = {a.id for a in governance.overdue_appeals()}
+    overdue = governance.overdue_appeal_ids()
     base = Appeal.objects.select_related("decision", "expert", "assignee")
     open_appeals = base.exclude(status=Appeal.Status.DECIDED).order_by("decide_by", "id")
     decided = base.filter(status=Appeal.Status.DECIDED).order_by("-decided_at", "-id")

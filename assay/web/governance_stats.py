@@ -18,9 +18,8 @@ from assay import clock, register
 from assay.actions.transparency import rejection_outliers
 from assay.errors import AssayError, InvalidInput
 from assay.models import AuditEvent
-from assay.web.governance_ops import operator_of
 from assay.web.money import money_text, refuse
-from assay.web.util import member_view
+from assay.web.util import member_view, operator_of
 from assay.workforce import workforce
 
 AUDIT_FILTERS = ("action", "object_type", "object_id", "actor", "since", "until")

@@ -14,17 +14,9 @@ from assay.actions import approvals, ledger, payouts
 from assay.errors import AssayError, InvalidInput, NotFound
 from assay.models import Organization, PayoutBatch, User
 from assay.web.money import amount_from, money_text, new_key, percent, refuse
-from assay.web.util import current_user, member_view
+from assay.web.util import member_view, operator_of
 
 FAILED_NOTE = "The payment provider reported the transfer failed."
-
-
-def _operator(request: HttpRequest) -> User:
-    """Operators only; anyone else is told the page does not exist."""
-    user = current_user(request)
-    if not user.is_staff:
-        raise NotFound("No such page.")
-    return user
 
 
 def _batches() -> list[dict[str, object]]:
@@ -78,7 +70,7 @@ def _ops_page(
 
 @member_view
 def ops_pay(request: HttpRequest) -> HttpResponse:
-    _operator(request)
+    operator_of(request)
     return _ops_page(request)
 
 
@@ -113,7 +105,7 @@ def _deposit(user: User, form: dict[str, str], amount: int) -> str:
 @member_view
 @require_POST
 def ops_deposit(request: HttpRequest) -> HttpResponse:
-    user = _operator(request)
+    user = operator_of(request)
     form = {name: request.POST.get(name, "") for name in ("to", "amount", "reference", "key")}
     try:
         done = _deposit(user, form, amount_from(request))
@@ -127,7 +119,7 @@ def ops_deposit(request: HttpRequest) -> HttpResponse:
 @member_view
 @require_POST
 def ops_run_payouts(request: HttpRequest) -> HttpResponse:
-    batches = payouts.run_payouts(actor=_operator(request))
+    batches = payouts.run_payouts(actor=operator_of(request))
     if batches:
         names = ", ".join(b.file_name for b in batches)
         messages.success(request, f"Wrote {len(batches)} payout batch file(s): {names}.")
@@ -149,7 +141,7 @@ def _failed_ids(text: str) -> dict[int, str]:
 @member_view
 @require_POST
 def ops_confirm_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
-    user = _operator(request)
+    user = operator_of(request)
     batch = access_payout_batch_for_operator(user, batch_id)
     try:
         failed = _failed_ids(request.POST.get("failed", ""))
@@ -165,7 +157,7 @@ def ops_confirm_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @member_view
 def ops_batch_file(request: HttpRequest, batch_id: int) -> FileResponse:
-    batch = access_payout_batch_for_operator(_operator(request), batch_id)
+    batch = access_payout_batch_for_operator(operator_of(request), batch_id)
     path = payouts.batch_path(batch)
     if not batch.file_name or not path.is_file():
         raise NotFound("This batch's file is not on this server.", code="batch_file_missing")

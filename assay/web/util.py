@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from assay.access import require_expert, require_requester
+from assay.errors import NotFound
 from assay.models import User
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
@@ -16,6 +17,14 @@ View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 def current_user(request: HttpRequest) -> User:
     return cast(User, request.user)
+
+
+def operator_of(request: HttpRequest) -> User:
+    """Operators only; anyone else is told the page does not exist."""
+    user = current_user(request)
+    if not user.is_staff:
+        raise NotFound("No such page.")
+    return user
 
 
 def _role_view(check: Callable[[User], None]) -> Callable[[View], View]:
