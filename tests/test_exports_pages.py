@@ -70,3 +70,21 @@ def test_webhook_settings_log_and_replay(
     assert web(charlie).post(f"/webhooks/deliveries/{delivery.id}/replay/").status_code == 404
     client.post(f"/webhooks/{endpoint_id}/toggle/")
     assert not webhooks.endpoints_for(alice).get().active
+
+
+def test_a_non_numeric_budget_threshold_is_a_field_error(
+    alice: User, web: Callable[[User], Client]
+) -> None:
+    page = web(alice).post(
+        "/webhooks/",
+        {
+            "url": "https://hooks.example.test/assay",
+            "events": ["budget.low"],
+            "budget_low_cents": "ten dollars",
+        },
+    )
+    assert page.status_code == 400
+    body = page.content.decode()
+    assert "Please correct the highlighted fields." in body
+    assert "budget_low_cents: a whole number of cents, zero or more" in body
+    assert not webhooks.endpoints_for(alice).exists()

@@ -24,9 +24,9 @@ from pydantic import ValidationError
 
 from assay import clock
 from assay.actions.endpoints import usable_by_name
+from assay.actions.imports import work_added
 from assay.actions.ledger import ensure_escrow
-from assay.actions.pools import refresh_pool
-from assay.endpoints import ModelError, Purpose, Turn
+from assay.endpoints import Purpose, Turn
 from assay.endpoints import chat as ask_model
 from assay.errors import AssayError, Conflict, InvalidInput, NotFound
 from assay.models import GenerationRun, Item, ModelEndpoint, Project, User
@@ -235,23 +235,17 @@ def _store(run: GenerationRun, actor: User, items: list[Item]) -> None:
         )
 
 
-def _one(run: GenerationRun, index: int, found: list[ModelEndpoint], ask: Ask) -> bool:
+def _one(run: GenerationRun, index: int, found: list[ModelEndpoint], ask: Ask) -> None:
     prompt = run.prompts[index]
     messages = [{"role": "user", "content": prompt["prompt"]}]
     purpose = Purpose("generate", project=run.project)
     try:
         turns = [ask(e, messages, purpose=purpose) for e in found]
         _store(run, run.created_by, _items(run, prompt, found, turns))
-    except ModelError as error:
-        _fail(run, index, prompt, error.message)
-        return False
     except IntegrityError:
         _fail(run, index, prompt, f"an item with id {prompt['id']!r} is already in the project")
-        return False
-    except AssayError as error:
+    except AssayError as error:  # a ModelError too
         _fail(run, index, prompt, error.message)
-        return False
-    return True
 
 
 def _finish(run: GenerationRun) -> GenerationRun:
@@ -259,9 +253,8 @@ def _finish(run: GenerationRun) -> GenerationRun:
         id=run.id, status=GenerationRun.Status.RUNNING, finished_count__gte=len(run.prompts)
     ).update(status=GenerationRun.Status.DONE, finished_at=clock.now())
     run.refresh_from_db()
-    if done and run.items_created and run.project.status == Project.Status.PUBLISHED:
-        Project.objects.filter(id=run.project_id).update(work_added_at=clock.now())
-        refresh_pool(run.project)
+    if done and run.items_created:
+        work_added(run.project)
     return run
 
 

@@ -98,12 +98,17 @@ def import_items(
             "Another upload added some of these ids meanwhile; nothing was imported.",
             code="duplicate_ids",
         ) from None
-    if project.status == Project.Status.PUBLISHED:
-        Project.objects.filter(id=project.id).update(work_added_at=now)
-        refresh_pool(project)
+    work_added(project, at=now)
     if created >= ANALYZE_AFTER:
         refresh_statistics()
     return ImportReport(created=created)
+
+
+def work_added(project: Project, *, at: dt.datetime | None = None) -> None:
+    """New items in a published project: note when (``at``, else now) and refresh its pool."""
+    if project.status == Project.Status.PUBLISHED:
+        Project.objects.filter(id=project.id).update(work_added_at=at or clock.now())
+        refresh_pool(project)
 
 
 def refresh_statistics() -> None:

@@ -22,12 +22,12 @@ from typing import Any
 
 import httpx
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
 from assay import audit, clock
 from assay.access import organizations_of
-from assay.errors import InvalidInput, NotFound
+from assay.errors import InvalidInput, NotFound, raise_for_fields
 from assay.models import (
     Account,
     Item,
@@ -96,9 +96,7 @@ def register_endpoint(
         problems["events"] = f"choose from: {', '.join(EVENTS)}"
     if budget_low_cents < 0:
         problems["budget_low_cents"] = "a threshold of zero or more cents"
-    if problems:
-        details = [{"field": k, "message": v} for k, v in problems.items()]
-        raise InvalidInput("Please correct the highlighted fields.", details=details)
+    raise_for_fields(problems)
     if WebhookEndpoint.objects.filter(organization=organization).count() >= MAX_ENDPOINTS:
         raise InvalidInput(f"At most {MAX_ENDPOINTS} endpoints.", code="too_many_endpoints")
     with transaction.atomic():
@@ -141,16 +139,25 @@ def _queue(endpoints: list[WebhookEndpoint], event: str, key: str, payload: dict
     return len(WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True))
 
 
-def emit(*, organization_id: int, event: str, key: str, payload: dict[str, Any]) -> int:
-    """Queue ``event`` for every active endpoint of the organization that wants it."""
+def _require_transaction() -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("webhooks.emit must run inside the transaction of the event")
-    endpoints = [
-        e
-        for e in WebhookEndpoint.objects.filter(organization_id=organization_id, active=True)
-        if event in e.events
-    ]
-    return _queue(endpoints, event, f"{event}:{key}", payload) if endpoints else 0
+
+
+def _emit_to(
+    endpoints: Sequence[WebhookEndpoint], event: str, key: str, payload: dict[str, Any]
+) -> int:
+    """Queue ``event`` for those of ``endpoints`` (active, one organization's) that want it."""
+    _require_transaction()
+    wanting = [e for e in endpoints if event in e.events]
+    return _queue(wanting, event, f"{event}:{key}", payload) if wanting else 0
+
+
+def emit(*, organization_id: int, event: str, key: str, payload: dict[str, Any]) -> int:
+    """Queue ``event`` for every active endpoint of the organization that wants it."""
+    _require_transaction()
+    endpoints = list(WebhookEndpoint.objects.filter(organization_id=organization_id, active=True))
+    return _emit_to(endpoints, event, key, payload)
 
 
 def replay(*, actor: User, delivery: WebhookDelivery) -> WebhookDelivery:
@@ -221,21 +228,15 @@ def deliver_due(*, limit: int = 100, transport: httpx.BaseTransport | None = Non
 # Noticing events ------------------------------------------------------------------------
 
 
-def _watching(event: str) -> Q:
-    """Organizations with an active endpoint for ``event`` (JSON list contains, portably)."""
-    ids = [
-        e.organization_id
-        for e in WebhookEndpoint.objects.filter(active=True).only("organization_id", "events")
-        if event in e.events
-    ]
-    return Q(organization_id__in=ids)
+Endpoints = dict[int, list[WebhookEndpoint]]  # organization id: its active endpoints
 
 
-def _completions(items: Sequence[Item]) -> int:
+def _completions(items: Sequence[Item], endpoints: Endpoints) -> int:
+    """Completion events for ``items``, queued for ``endpoints`` read once by the caller."""
     queued = 0
     for item in items:
-        queued += emit(
-            organization_id=item.project.organization_id,
+        queued += _emit_to(
+            endpoints.get(item.project.organization_id, []),
             event="item.completed",
             key=str(item.id),
             payload={"project_id": item.project_id, "item_id": item.external_id},
@@ -243,16 +244,16 @@ def _completions(items: Sequence[Item]) -> int:
     batches = {(i.project_id, i.project.organization_id, i.created_at) for i in items}
     for project_id, organization_id, created_at in batches:
         if not _incomplete(Item.objects.filter(project_id=project_id, created_at=created_at)):
-            queued += emit(
-                organization_id=organization_id,
+            queued += _emit_to(
+                endpoints.get(organization_id, []),
                 event="batch.completed",
                 key=f"{project_id}:{created_at.isoformat()}",
                 payload={"project_id": project_id, "uploaded_at": created_at.isoformat()},
             )
     for project_id, organization_id in {(i.project_id, i.project.organization_id) for i in items}:
         if not _incomplete(Item.objects.filter(project_id=project_id)):
-            queued += emit(
-                organization_id=organization_id,
+            queued += _emit_to(
+                endpoints.get(organization_id, []),
                 event="project.completed",
                 key=str(project_id),
                 payload={"project_id": project_id},
@@ -273,13 +274,15 @@ def judgment_stored(*, item: Item, project: Project) -> int:
     needed = item.target_overlap if item.target_overlap is not None else project.overlap
     if item.is_gold or item.judgment_count < needed:
         return 0
-    endpoints = WebhookEndpoint.objects.filter(
-        organization_id=project.organization_id, active=True
-    ).only("events")
+    endpoints = list(
+        WebhookEndpoint.objects.filter(organization_id=project.organization_id, active=True).only(
+            "events"
+        )
+    )
     if not any(set(COMPLETION_EVENTS) & set(e.events) for e in endpoints):
         return 0
     item.project = project  # the same project, loaded already
-    return _completions([item])
+    return _completions([item], {project.organization_id: endpoints})
 
 
 def _needed() -> Coalesce:
@@ -309,10 +312,18 @@ def scan_completions(*, settle: dt.timedelta = SETTLE) -> tuple[int, int]:
         )
         if not rows:
             return 0, 0
-        watching = Q(pk__in=[])
-        for event in COMPLETION_EVENTS:
-            watching |= _watching(event)
-        watched = Project.objects.filter(watching)
+        # Every active endpoint, read once: JSON list contains is checked here, portably.
+        endpoints: Endpoints = {}
+        for endpoint in WebhookEndpoint.objects.filter(active=True).only(
+            "organization_id", "events"
+        ):
+            endpoints.setdefault(endpoint.organization_id, []).append(endpoint)
+        watching = [
+            organization_id
+            for organization_id, theirs in endpoints.items()
+            if any(set(COMPLETION_EVENTS) & set(e.events) for e in theirs)
+        ]
+        watched = Project.objects.filter(organization_id__in=watching)
         complete = list(
             Item.objects.filter(
                 id__in={item_id for _, item_id in rows}, is_gold=False, project__in=watched
@@ -321,7 +332,7 @@ def scan_completions(*, settle: dt.timedelta = SETTLE) -> tuple[int, int]:
             .filter(judgment_count__gte=F("needed"))
             .select_related("project")
         )
-        queued = _completions(complete)
+        queued = _completions(complete, endpoints)
         cursor.last_judgment_id = rows[-1][0]
         cursor.save(update_fields=["last_judgment_id"])
     return len(rows), queued

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import groupby, islice
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from assay.domain.pay import format_money
 from assay.exports.licences import licence_name
@@ -49,7 +49,8 @@ def _batches(ids: Iterable[int]) -> Iterator[list[int]]:
         yield batch
 
 
-def _judgments(scope: Scope) -> Iterable[Judgment]:
+def _judgments(scope: Scope) -> QuerySet[Judgment]:
+    """Every judgment of the project up to the export's id: gold, rejected and all."""
     return Judgment.objects.filter(project=scope.project, id__lte=scope.max_judgment_id)
 
 
@@ -60,7 +61,7 @@ def agreement(scope: Scope) -> float | None:
     if scope.project.task_type != "pairwise":
         return None
     counts = (
-        Judgment.objects.filter(project=scope.project, id__lte=scope.max_judgment_id)
+        _judgments(scope)
         .values("item_id", "choice")
         .annotate(n=Count("id"))
         .order_by("item_id")
@@ -188,7 +189,7 @@ def data_card(
     project = scope.project
     experts = sorted(plan.contributors)
     versions = (
-        Judgment.objects.filter(project=project, id__lte=scope.max_judgment_id)
+        _judgments(scope)
         .values("guidelines__number")
         .annotate(n=Count("id"))
         .order_by("guidelines__number")

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assay.exports.options import ExportOptions
-from assay.exports.registry import Mapping, Plan, Record, Scope
-from assay.models import Judgment
+from assay.exports.registry import Mapping, Plan, Record, Scope, pairwise_judgments
 from assay.quality.pairwise import bradley_terry, comparisons
 
 if TYPE_CHECKING:
@@ -41,13 +40,12 @@ class Collected:
 
 
 def _collect(scope: Scope, plan: Plan) -> Collected:
-    rows = Judgment.objects.filter(project=scope.project, id__lte=scope.max_judgment_id)
-    if not scope.options.include_gold:
-        rows = rows.filter(item__is_gold=False)
-    if scope.reuse:
-        rows = rows.filter(expert__expert_profile__reuse_consent=True)
     found = Collected()
-    values = rows.order_by("id").values_list("item__metadata", "choice", "expert_id")
+    values = (
+        pairwise_judgments(scope, consented=True)
+        .order_by("id")
+        .values_list("item__metadata", "choice", "expert_id")
+    )
     for metadata, choice, expert_id in values.iterator(chunk_size=5000):
         meta = metadata if isinstance(metadata, dict) else {}
         a, b = str(meta.get("model_a") or ""), str(meta.get("model_b") or "")

@@ -15,14 +15,22 @@ from itertools import groupby, islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from assay.domain.pairwise import Outcome, majority
 from assay.exports import evaluation
 from assay.exports.aggregate import assistant, confidence, user
 from assay.exports.options import ExportOptions
-from assay.exports.registry import Mapping, Plan, Record, Scope, register
-from assay.models import Item, Judgment
+from assay.exports.registry import (
+    Mapping,
+    Plan,
+    Record,
+    Scope,
+    pairwise_judgments,
+    plan_by_expert,
+    register,
+)
+from assay.models import Item
 from assay.models.work import effective_overlap
 
 if TYPE_CHECKING:
@@ -59,13 +67,6 @@ class Group:
         return confidence(self.outcome)
 
 
-def _judgments(scope: Scope) -> QuerySet[Judgment]:
-    rows = Judgment.objects.filter(project=scope.project, id__lte=scope.max_judgment_id)
-    if not scope.options.include_gold:
-        rows = rows.filter(item__is_gold=False)
-    return rows
-
-
 _FULL = (
     "id",
     "choice",
@@ -87,7 +88,7 @@ def _groups(scope: Scope, *, counting: bool = False) -> Iterator[Group]:
     consent = "expert__expert_profile__reuse_consent" if scope.reuse else "id"
     columns = ("id", "choice", "expert_id", consent) if counting else _FULL
     rows = (
-        _judgments(scope)
+        pairwise_judgments(scope)
         .annotate(needed=effective_overlap(scope.project.overlap, "item__"))
         .order_by("item_id", "id")
         .values_list("item_id", "needed", "item__is_gold", *columns)
@@ -325,16 +326,9 @@ RAW_FIELDS = (
 )
 
 
-def _raw(scope: Scope) -> QuerySet[Judgment]:
-    rows = _judgments(scope)
-    if scope.reuse:
-        rows = rows.filter(expert__expert_profile__reuse_consent=True)
-    return rows
-
-
 def judgment_records(scope: Scope) -> Iterator[Record]:
     licence = scope.licence
-    rows = _raw(scope).order_by("id").values_list(*RAW_FIELDS)
+    rows = pairwise_judgments(scope, consented=True).order_by("id").values_list(*RAW_FIELDS)
     for (
         judgment_id,
         item_id,
@@ -375,13 +369,7 @@ def judgment_records(scope: Scope) -> Iterator[Record]:
 
 
 def judgment_plan(scope: Scope) -> Plan:
-    plan = Plan()
-    counts = _raw(scope).order_by().values("expert_id").annotate(n=Count("id"))
-    for expert_id, count in counts.values_list("expert_id", "n"):
-        plan.contributors[expert_id] = count
-        plan.judgments += count
-    plan.records = plan.judgments
-    return plan
+    return plan_by_expert(pairwise_judgments(scope, consented=True))
 
 
 # Parquet schemas ------------------------------------------------------------------------

@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Count, QuerySet
+
 from assay.errors import InvalidInput
 from assay.exports.options import ExportOptions
-from assay.models import Project
+from assay.models import Judgment, Project
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -48,6 +50,29 @@ class Plan:
 
     def leave_out(self, why: str) -> None:
         self.left_out[why] = self.left_out.get(why, 0) + 1
+
+
+def plan_by_expert(judgments: QuerySet[Judgment]) -> Plan:
+    """A plan of one record per judgment, counted per expert in one grouped query."""
+    plan = Plan()
+    counts = judgments.order_by().values("expert_id").annotate(n=Count("id"))
+    for expert_id, count in counts.values_list("expert_id", "n"):
+        plan.contributors[expert_id] = count
+        plan.judgments += count
+    plan.records = plan.judgments
+    return plan
+
+
+def pairwise_judgments(scope: Scope, *, consented: bool = False) -> QuerySet[Judgment]:
+    """The judgments a pairwise export reads: the project's up to the scope's id, gold
+    left out unless asked for; ``consented`` also leaves out, for reuse, those of
+    contributors who did not consent."""
+    rows = Judgment.objects.filter(project=scope.project, id__lte=scope.max_judgment_id)
+    if not scope.options.include_gold:
+        rows = rows.filter(item__is_gold=False)
+    if consented and scope.reuse:
+        rows = rows.filter(expert__expert_profile__reuse_consent=True)
+    return rows
 
 
 Record = dict[str, Any]

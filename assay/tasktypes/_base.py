@@ -56,8 +56,7 @@ class TaskType:
     config_schema: ClassVar[type[Schema]] = NoConfig
     # Which quality method combines several experts' judgments (shown in the wizard).
     aggregation: ClassVar[str] = ""
-    # Gold items with an expected answer, and adaptive redundancy (pairwise only today).
-    gold: ClassVar[bool] = False
+    # Adaptive redundancy (pairwise only today).
     adaptive: ClassVar[bool] = False
     # Keyboard shortcuts shown beside the form: (keys, what they do).
     keys: ClassVar[tuple[tuple[str, str], ...]] = ()

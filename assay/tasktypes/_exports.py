@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
-from assay.exports.registry import Mapping, Plan, Record, Scope
+from assay.exports.registry import Mapping, Plan, Record, Scope, plan_by_expert
 from assay.models import Judgment
 
 if TYPE_CHECKING:
@@ -94,13 +94,7 @@ def by_item(scope: Scope) -> Iterator[list[Row]]:
 
 
 def judgment_plan(scope: Scope) -> Plan:
-    plan = Plan()
-    counts = _queryset(scope).order_by().values("expert_id").annotate(n=Count("id"))
-    for expert_id, count in counts.values_list("expert_id", "n"):
-        plan.contributors[expert_id] = count
-        plan.judgments += count
-    plan.records = plan.judgments
-    return plan
+    return plan_by_expert(_queryset(scope))
 
 
 def item_plan(scope: Scope) -> Plan:

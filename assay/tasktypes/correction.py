@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import Field, field_validator
 
@@ -21,9 +21,6 @@ from assay.exports.registry import Mapping
 from assay.render import markdown_to_html
 from assay.tasktypes import Problems, Schema, TaskType, register
 from assay.tasktypes import _exports as ex
-
-if TYPE_CHECKING:
-    pass
 
 MAX_TEXT = 200_000
 MIN_REASON = 5

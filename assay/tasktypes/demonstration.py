@@ -10,7 +10,7 @@ experts: each demonstration is its own row. Exports: ``sft`` (TRL conversational
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -18,9 +18,6 @@ from assay.exports.registry import Mapping
 from assay.render import markdown_to_html
 from assay.tasktypes import Problems, Schema, TaskType, register
 from assay.tasktypes import _exports as ex
-
-if TYPE_CHECKING:
-    pass
 
 MAX_TEXT = 200_000
 

@@ -62,7 +62,6 @@ class Pairwise(TaskType):
         "Majority vote per item with adaptive redundancy; Bradley-Terry per model "
         "(evaluation report); one-coin accuracy in the quality report."
     )
-    gold = True
     adaptive = True
     order = 0
     keys = (

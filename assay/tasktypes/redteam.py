@@ -59,10 +59,6 @@ def normalized(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", text.lower())).strip()
 
 
-def attack_text(finding: Finding) -> str:
-    return " ".join(t.content for t in finding.turns if t.role == "user")
-
-
 def near_duplicates(attacks: list[str], *, threshold: float = SIMILAR) -> list[tuple[int, int]]:
     """Pairs (earlier, later) of attacks whose normalized texts are nearly the same."""
     texts = [normalized(a) for a in attacks]

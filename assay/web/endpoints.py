@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from assay.access import organizations_of
 from assay.actions import endpoints
-from assay.errors import AssayError, InvalidInput
+from assay.errors import AssayError, InvalidInput, raise_for_fields
 from assay.models import ModelCall
 from assay.web.util import current_user, requester_view
 
@@ -23,10 +23,7 @@ def _whole(form: QueryDict, name: str, default: int) -> int:
     if not text:
         return default
     if not text.isdigit():
-        raise InvalidInput(
-            "Please correct the highlighted fields.",
-            details=[{"field": name, "message": "enter a whole number"}],
-        )
+        raise_for_fields({name: "enter a whole number"})
     return int(text)
 
 
@@ -36,12 +33,7 @@ def _spec(form: QueryDict) -> endpoints.EndpointSpec:
     except ValueError:
         parameters = None
     if not isinstance(parameters, dict):
-        raise InvalidInput(
-            "Please correct the highlighted fields.",
-            details=[
-                {"field": "parameters", "message": 'a JSON object such as {"temperature": 0.7}'}
-            ],
-        )
+        raise_for_fields({"parameters": 'a JSON object such as {"temperature": 0.7}'})
     return endpoints.EndpointSpec(
         name=form.get("name", ""),
         base_url=form.get("base_url", "").strip(),

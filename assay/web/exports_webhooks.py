@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from assay.access import organizations_of
 from assay.actions import webhooks
-from assay.errors import AssayError, InvalidInput
+from assay.errors import AssayError, InvalidInput, raise_for_fields
 from assay.models import WebhookDelivery
 from assay.web.util import current_user, requester_view
 
 LOG_LIMIT = 100
+
+
+def _threshold(form: QueryDict) -> int:
+    """The budget low threshold in cents, 10,000 when left empty; a field error if not whole."""
+    try:
+        return int(form.get("budget_low_cents") or 10_000)
+    except ValueError:
+        raise_for_fields({"budget_low_cents": "a whole number of cents, zero or more"})
+        raise  # not reached: raise_for_fields raised for the field
 
 
 @requester_view
@@ -30,7 +39,7 @@ def webhooks_page(request: HttpRequest) -> HttpResponse:
                 organization=organization,
                 url=request.POST.get("url", "").strip(),
                 events=request.POST.getlist("events"),
-                budget_low_cents=int(request.POST.get("budget_low_cents") or 10_000),
+                budget_low_cents=_threshold(request.POST),
             )
         except AssayError as failure:
             error = failure
