@@ -48,7 +48,10 @@ def test_a_suspension_is_appealed_and_reversed(
     # The first operator decides, citing five gold items.
     sign_in_to(page, live_server, oscar.email, "/ops/decisions/")
     page.get_by_label("Expert (id or email)").fill(erin.email)
-    page.get_by_label("Action").select_option("suspend")
+    # The reason codes reload for the kind; choosing one before they land would be undone.
+    with page.expect_response(lambda r: "/ops/decisions/codes/" in r.url):
+        page.get_by_label("Action").select_option("suspend")
+    expect(page.locator(".htmx-request")).to_have_count(0)
     reason = page.get_by_label("Reason code")
     expect(reason.locator("option[value=fraud]")).to_have_count(1)  # reloaded for the kind
     reason.select_option("low_gold_accuracy")
