@@ -1,10 +1,15 @@
 """Next-task and submit latency against project size.
 
 Side by side in one run: the same sequence of claims and submissions in a
-small and in a large project; the medians should match, because the hot path
-must not grow with the number of items.
+small project, a large one, and a large one that is nearly done (``--done`` of
+its items already at their overlap); the medians should match, because the hot
+path must grow neither with the number of items nor with how many are complete.
 
-    .venv/bin/python bench/claim_scaling.py [--small 1000] [--large 100000] [--database-url URL]
+    .venv/bin/python bench/claim_scaling.py [--small 1000] [--large 100000] [--done 0.9]
+        [--database-url URL]
+
+Complete items are marked by their counters (reserved and judgment_count at the
+overlap), with no judgment rows behind them: the allocator reads only the counters.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from pathlib import Path
 from harness import requester_project, setup_django
 
 
-def build(size: int, label: str):  # type: ignore[no-untyped-def]
+def build(size: int, label: str, done: float = 0.0):  # type: ignore[no-untyped-def]
     from assay import clock
     from assay.actions import accounts, projects
     from assay.models import Item
@@ -41,6 +46,12 @@ def build(size: int, label: str):  # type: ignore[no-untyped-def]
         batch_size=5000,
     )
     project = projects.publish_project(actor=owner, project=project)
+    if done:
+        complete = int(size * done)
+        first = Item.objects.filter(project=project).order_by("id").values_list("id", flat=True)
+        Item.objects.filter(project=project, id__lt=first[complete]).update(
+            reserved=project.overlap, judgment_count=project.overlap
+        )
     from assay.actions.imports import refresh_statistics
 
     refresh_statistics()  # as the import action does after a large upload
@@ -76,6 +87,28 @@ def run(project, experts, rounds: int) -> tuple[list[float], list[float]]:  # ty
     return claims, submits
 
 
+def empty_run(project, experts, rounds: int) -> list[float]:  # type: ignore[no-untyped-def]
+    """Asking for work once every item is complete: the answer says why there is none."""
+    from assay.actions.allocation import claim_next_task
+    from assay.actions.leases import QueueIsEmpty
+    from assay.models import Item
+
+    Item.objects.filter(project=project).update(
+        reserved=project.overlap, judgment_count=project.overlap
+    )
+    empties = []
+    for _round in range(rounds):
+        for expert in experts:
+            started = time.perf_counter()
+            try:
+                claim_next_task(expert=expert, project=project)
+            except QueueIsEmpty:
+                empties.append(time.perf_counter() - started)
+            else:
+                raise RuntimeError("a complete project handed out work")
+    return empties
+
+
 def fresh_postgres(url: str) -> None:
     """Start from an empty database so leftovers of earlier runs cannot skew the plans."""
     import psycopg
@@ -90,6 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--done", type=float, default=0.9, help="share complete, third project")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
@@ -104,15 +138,32 @@ def main() -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher"
     ]  # setup speed only
     print(f"database: {connection.vendor}; {args.rounds} rounds x 10 experts per project")
-    print(f"{'project size':>14}{'claim median ms':>18}{'submit median ms':>18}")
+    print(f"{'project size':>14}{'complete':>10}{'claim median ms':>18}{'submit median ms':>18}")
     medians = {}
-    for size in (args.small, args.large):
-        project, experts = build(size, str(size))
+    projects = {}
+    for size, done in ((args.small, 0.0), (args.large, 0.0), (args.large, args.done)):
+        project, experts = build(size, f"{size}-{done}", done)
+        projects[size, done] = project, experts
+        run(project, experts, 1)  # warm-up: caches, and the write-ahead log after the update
         claims, submits = run(project, experts, args.rounds)
-        medians[size] = (statistics.median(claims) * 1000, statistics.median(submits) * 1000)
-        print(f"{size:>14}{medians[size][0]:>18.2f}{medians[size][1]:>18.2f}")
-    small, large = medians[args.small], medians[args.large]
-    print(f"ratio large/small: claim {large[0] / small[0]:.2f}, submit {large[1] / small[1]:.2f}")
+        medians[size, done] = statistics.median(claims) * 1000, statistics.median(submits) * 1000
+        claim, submit = medians[size, done]
+        print(f"{size:>14}{done:>10.0%}{claim:>18.2f}{submit:>18.2f}", flush=True)
+    small = medians[args.small, 0.0]
+    for done in (0.0, args.done):
+        large = medians[args.large, done]
+        print(
+            f"ratio large ({done:.0%} complete) / small: "
+            f"claim {large[0] / small[0]:.2f}, submit {large[1] / small[1]:.2f}"
+        )
+    print(f"{'project size':>14}{'empty queue median ms':>24}  (every item complete)")
+    empty = {}
+    for size, done in ((args.small, 0.0), (args.large, args.done)):
+        project, experts = projects[size, done]
+        empty_run(project, experts, 1)
+        empty[size] = statistics.median(empty_run(project, experts, args.rounds)) * 1000
+        print(f"{size:>14}{empty[size]:>24.2f}", flush=True)
+    print(f"ratio large / small: empty queue {empty[args.large] / empty[args.small]:.2f}")
 
 
 if __name__ == "__main__":

@@ -105,6 +105,26 @@ def test_target_overlap_overrides_the_projects(
     assert next_task(api(make_expert("late")), project)["empty"]["code"] == "all_leased"
 
 
+def test_contested_items_then_started_then_fresh_and_never_complete_ones(
+    make_project: Callable[..., Project],
+    make_expert: Callable[[str], User],
+    api: Callable[[User], Client],
+) -> None:
+    # Counters as a nearly done adaptive project leaves them: the candidates come from
+    # three ranges (above the overlap, below it, untouched), none of which holds these.
+    project = make_project(items=6, overlap=2)
+    done, stopped, contested, started, fresh, last = Item.objects.filter(project=project).order_by(
+        "id"
+    )
+    Item.objects.filter(id=done.id).update(reserved=2, judgment_count=2)
+    Item.objects.filter(id=stopped.id).update(reserved=3, judgment_count=3, target_overlap=3)
+    Item.objects.filter(id=contested.id).update(reserved=2, judgment_count=2, target_overlap=4)
+    Item.objects.filter(id=started.id).update(reserved=1, judgment_count=1)
+    leased = [item_of(next_task(api(make_expert(f"x{n}")), project)).id for n in range(7)]
+    assert leased == [contested.id] * 2 + [started.id] + [fresh.id] * 2 + [last.id] * 2
+    assert next_task(api(make_expert("late")), project)["empty"]["code"] == "all_leased"
+
+
 def test_daily_cap_stops_and_explains_until_tomorrow(
     make_project: Callable[..., Project], erin: User, api: Callable[[User], Client]
 ) -> None:

@@ -160,7 +160,10 @@ def test_an_expired_lease_cannot_be_submitted_and_frees_its_slot(
     client = api(erin)
     lease_id = take(client, single)["task"]["lease_id"]
     grace = api(make_expert("grace"))
-    assert take(grace, single)["empty"]["code"] == "all_leased"
+    empty = take(grace, single)["empty"]
+    assert empty["code"] == "all_leased"
+    expires = Lease.objects.get(id=lease_id).expires_at
+    assert abs(dt.datetime.fromisoformat(empty["retry_at"]) - expires) < dt.timedelta(seconds=1)
     later = clock.now() + dt.timedelta(hours=2)
     with clock.frozen(later):
         response = judge(client, lease_id, "late-key-001")

@@ -37,24 +37,41 @@ PER_KIND = 10
 ITEM, LEASE = Item._meta.db_table, Lease._meta.db_table
 ACTIVE = Lease.State.ACTIVE.value
 
-# The three kinds of candidate, each walking the (project, is_gold, reserved, -priority, id)
-# index in its own order and stopping after a few rows, so the cost does not grow with the
-# project. (Ordering gold by id alone made SQLite scan the whole project.) Fresh items come
-# hard first (priority, set by the judge model), then oldest. Parameters: project, project
-# overlap, expert. The table names come from the models, not from input.
+# The kinds of candidate, each walking an index of items ((project, is_gold, reserved,
+# -priority, id), or the partial ``item_wants_more``) in its own order and stopping after a
+# few rows, so the cost grows neither with the project nor with how much of it is done.
+# (Ordering gold by id alone made SQLite scan the whole project.) Fresh items come hard
+# first (priority, set by the judge model), then oldest. Parameters: project overlap,
+# project, the kind's own, expert. The table names come from the models, not from input.
 _KIND = (
     f"SELECT i.id, i.reserved, COALESCE(i.target_overlap, %s) AS needed, i.is_gold, "  # noqa: S608
     "i.priority "
-    f"FROM {ITEM} i WHERE i.project_id = %s AND {{where}} AND NOT EXISTS "
+    f"FROM {ITEM} i {{hint}}WHERE i.project_id = %s AND {{where}} AND NOT EXISTS "
     f"(SELECT 1 FROM {LEASE} l WHERE l.item_id = i.id AND l.expert_id = %s) "
     f"ORDER BY {{order}} LIMIT {PER_KIND}"
 )
-_GOLD = _KIND.format(where="i.is_gold = TRUE", order="i.reserved, i.priority DESC, i.id")
+_GOLD = _KIND.format(hint="", where="i.is_gold = TRUE", order="i.reserved, i.priority DESC, i.id")
+# Started items come in two ranges, so that complete items (most of a project that is
+# nearly done) are never walked over. Below the project's overlap every started item still
+# has room: the quality engine only ever raises an item's target above the overlap.
+# Parameters: the overlap twice.
 _STARTED = _KIND.format(
-    where="i.is_gold = FALSE AND i.reserved > 0 AND i.reserved < COALESCE(i.target_overlap, %s)",
+    hint="",
+    where="i.is_gold = FALSE AND i.reserved > 0 AND i.reserved < %s "
+    "AND i.reserved < COALESCE(i.target_overlap, %s)",
+    order="i.reserved DESC, i.id",
+)
+# At or above the overlap, only items the quality engine asked more judgments for: they
+# are exactly the rows of the partial index ``item_wants_more`` (reserved < target).
+# SQLite's planner prefers the wider index here and would walk every complete item, so it
+# is told which to use (PostgreSQL picks the partial index by itself).
+_CONTESTED = _KIND.format(
+    hint="{hint}",
+    where="i.reserved < i.target_overlap AND i.is_gold = FALSE AND i.reserved >= %s",
     order="i.reserved DESC, i.id",
 )
 _FRESH = _KIND.format(
+    hint="",
     where="i.is_gold = FALSE AND i.reserved = 0 AND COALESCE(i.target_overlap, %s) > 0",
     order="i.priority DESC, i.id",
 )
@@ -77,7 +94,8 @@ def _candidates_sql(*, lock: bool, gold: bool) -> str:
     """One statement for every kind wanted; on PostgreSQL each kind skips rows that
     concurrent claimers hold (locking is not allowed in a UNION, but is in a CTE)."""
     lock_sql = _SKIP_LOCKED if lock and connection.vendor == "postgresql" else ""
-    kinds = ([_GOLD] if gold else []) + [_STARTED, _FRESH]
+    hint = "INDEXED BY item_wants_more " if connection.vendor == "sqlite" else ""
+    kinds = ([_GOLD] if gold else []) + [_CONTESTED.format(hint=hint), _STARTED, _FRESH]
     names = [f"k{n}" for n in range(len(kinds))]
     ctes = ", ".join(f"{name} AS ({sql}{lock_sql})" for name, sql in zip(names, kinds, strict=True))
     union = " UNION ALL ".join(f"SELECT * FROM {name}" for name in names)  # noqa: S608
@@ -92,6 +110,7 @@ def candidates(
     if gold:
         params += [project.overlap, project.id, expert.id]
     params += [project.overlap, project.id, project.overlap, expert.id]
+    params += [project.overlap, project.id, project.overlap, project.overlap, expert.id]
     params += [project.overlap, project.id, project.overlap, expert.id]
     rows = run_sql(_candidates_sql(lock=lock, gold=gold), params)
     return [
@@ -214,4 +233,12 @@ def claim_next_task(*, expert: User, project: Project | None = None) -> Lease:
     capped = [
         reasons.capped(expert, by_id[p.project_id], p.blocked, now) for p in policies if p.blocked
     ]
-    raise QueueIsEmpty(reasons.why_empty(expert, projects, blocked + capped, now))
+    raise QueueIsEmpty(
+        reasons.why_empty(
+            expert,
+            projects,
+            blocked + capped,
+            now,
+            has_room=lambda p: bool(candidates(expert, p, lock=False, gold=False)),
+        )
+    )

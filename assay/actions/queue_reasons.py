@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db.models import Count, F, Min
 from django.db.models.functions import Coalesce
@@ -111,9 +112,19 @@ def _combined(blocked: list[EmptyQueue]) -> EmptyQueue:
 
 
 def why_empty(
-    expert: User, projects: list[Project], blocked: list[EmptyQueue], now: dt.datetime
+    expert: User,
+    projects: list[Project],
+    blocked: list[EmptyQueue],
+    now: dt.datetime,
+    has_room: Callable[[Project], bool],
 ) -> EmptyQueue:
-    """The most useful reason: no projects, then caps and eligibility, then the work itself."""
+    """The most useful reason: no projects, then caps and eligibility, then the work itself.
+
+    ``has_room`` says whether a project still has an item with a free slot that the expert
+    has not touched (the allocator's own candidate search, which walks indexes only).
+    Together with the active leases held by others, that is all the open work there is,
+    so a project that is nearly or entirely done is never scanned.
+    """
     if not projects and not blocked:
         return EmptyQueue(
             "no_open_projects",
@@ -124,21 +135,19 @@ def why_empty(
     working = [p for p in projects if p.id not in capped_ids]
     if not working:
         return _combined(blocked)
-    open_items = Item.objects.filter(
+    held = Lease.objects.filter(
         project__in=working,
-        judgment_count__lt=Coalesce(F("target_overlap"), F("project__overlap")),
-        is_gold=False,
-    )
-    untouched = open_items.exclude(leases__expert=expert)
-    if not untouched.exists():
+        state=Lease.State.ACTIVE,
+        item__is_gold=False,
+        item__judgment_count__lt=Coalesce(F("item__target_overlap"), F("project__overlap")),
+    ).exclude(item__leases__expert=expert)
+    if not held.exists() and not any(has_room(project) for project in working):
         return EmptyQueue(
             "all_judged",
             "You have judged or returned every item still open to you. More work appears "
             "when a requester uploads items or publishes a project.",
         )
-    retry_at = Lease.objects.filter(
-        item__in=untouched, state=Lease.State.ACTIVE, expires_at__gt=now
-    ).aggregate(first=Min("expires_at"))["first"]
+    retry_at = held.filter(expires_at__gt=now).aggregate(first=Min("expires_at"))["first"]
     return EmptyQueue(
         "all_leased",
         "Every remaining item is being judged by other experts right now. "

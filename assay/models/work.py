@@ -55,6 +55,13 @@ class Item(models.Model):
         indexes = [
             models.Index(fields=["project", "reserved", "id"]),
             models.Index(fields=["project", "is_gold", "reserved", "-priority", "id"]),
+            # Items the quality engine wants more judgments for than they have taken: few
+            # rows, so the allocator finds them without walking the complete ones.
+            models.Index(
+                fields=["project", "reserved", "id"],
+                condition=Q(reserved__lt=F("target_overlap")),
+                name="item_wants_more",
+            ),
         ]
 
     def __str__(self) -> str:
