@@ -9,11 +9,12 @@ from django.db.models import Min
 
 from assay import clock
 from assay.access import projects_open_to
+from assay.actions.allocation import open_untouched
 from assay.actions.pools import place_in_pool, waitlist_position
+from assay.actions.queue_reasons import held_by_others
 from assay.domain.eligibility import Unmet
 from assay.eligibility import explain
-from assay.models import Item, Lease, PoolMember, Project, User
-from assay.models.work import effective_overlap
+from assay.models import PoolMember, Project, User
 
 COUNT_CAP = 100
 
@@ -30,21 +31,11 @@ class ProjectState:
     retry_at: dt.datetime | None = None
 
 
-def _open_items(expert: User, project: Project) -> int:
-    items = Item.objects.filter(project=project, reserved__lt=effective_overlap(project.overlap))
-    return items.exclude(leases__expert=expert)[: COUNT_CAP + 1].count()
-
-
 def _nothing_now(expert: User, project: Project) -> ProjectState:
-    open_items = Item.objects.filter(
-        project=project, judgment_count__lt=effective_overlap(project.overlap)
-    )
-    untouched = open_items.exclude(leases__expert=expert)
-    if not untouched.exists():
+    held = held_by_others(expert, [project])
+    if not held.exists():
         return ProjectState(project, "nothing_now", "You have judged or returned every open item.")
-    retry = Lease.objects.filter(
-        item__in=untouched, state=Lease.State.ACTIVE, expires_at__gt=clock.now()
-    ).aggregate(first=Min("expires_at"))["first"]
+    retry = held.filter(expires_at__gt=clock.now()).aggregate(first=Min("expires_at"))["first"]
     return ProjectState(
         project, "nothing_now", "Other experts are judging the remaining items.", retry_at=retry
     )
@@ -71,7 +62,7 @@ def _state(expert: User, project: Project, unmet: list[Unmet]) -> ProjectState:
             hourly_rate_cents=rate,
             waitlist_position=position,
         )
-    available = _open_items(expert, project)
+    available = open_untouched(expert, project, at_most=COUNT_CAP + 1)
     if available:
         return ProjectState(
             project, "available", "Work is available.", available=available, hourly_rate_cents=rate

@@ -42,13 +42,13 @@ ACTIVE = Lease.State.ACTIVE.value
 # few rows, so the cost grows neither with the project nor with how much of it is done.
 # (Ordering gold by id alone made SQLite scan the whole project.) Fresh items come hard
 # first (priority, set by the judge model), then oldest. Parameters: project overlap,
-# project, the kind's own, expert. The table names come from the models, not from input.
+# project, the kind's own, expert, limit. The table names come from the models, not from input.
 _KIND = (
     f"SELECT i.id, i.reserved, COALESCE(i.target_overlap, %s) AS needed, i.is_gold, "  # noqa: S608
     "i.priority "
     f"FROM {ITEM} i {{hint}}WHERE i.project_id = %s AND {{where}} AND NOT EXISTS "
     f"(SELECT 1 FROM {LEASE} l WHERE l.item_id = i.id AND l.expert_id = %s) "
-    f"ORDER BY {{order}} LIMIT {PER_KIND}"
+    "ORDER BY {order} LIMIT %s"
 )
 _GOLD = _KIND.format(hint="", where="i.is_gold = TRUE", order="i.reserved, i.priority DESC, i.id")
 # Started items come in two ranges, so that complete items (most of a project that is
@@ -90,7 +90,7 @@ _CURRENT = (
 _TAKEN = Columns(Item, "i", only=("id", "prompt", "response_a", "response_b", "data"))
 
 
-def _candidates_sql(*, lock: bool, gold: bool) -> str:
+def _union(*, lock: bool, gold: bool) -> str:
     """One statement for every kind wanted; on PostgreSQL each kind skips rows that
     concurrent claimers hold (locking is not allowed in a UNION, but is in a CTE)."""
     lock_sql = _SKIP_LOCKED if lock and connection.vendor == "postgresql" else ""
@@ -102,17 +102,30 @@ def _candidates_sql(*, lock: bool, gold: bool) -> str:
     return f"WITH {ctes} {union}"
 
 
+def _params(expert: User, project: Project, *, gold: bool, limit: int) -> list[object]:
+    """In the order of ``_union``: gold (if wanted), contested, started, fresh."""
+    ov, pid, eid = project.overlap, project.id, expert.id
+    params: list[object] = [ov, pid, eid, limit] if gold else []
+    params += [ov, pid, ov, eid, limit]
+    params += [ov, pid, ov, ov, eid, limit]
+    params += [ov, pid, ov, eid, limit]
+    return params
+
+
+def open_untouched(expert: User, project: Project, *, at_most: int) -> int:
+    """How many items (gold left out) still have a free slot and are new to the expert,
+    counted up to ``at_most``: the same index walks as the claim, never the whole project."""
+    sql = f"SELECT COUNT(*) FROM ({_union(lock=False, gold=False)}) AS found"  # noqa: S608
+    [(count,)] = run_sql(sql, _params(expert, project, gold=False, limit=at_most))
+    return min(int(count), at_most)
+
+
 def candidates(
     expert: User, project: Project, *, lock: bool, gold: bool = True
 ) -> list[choice.Candidate]:
     """Gold (when due), in-progress and fresh items the expert has not touched: a few of each."""
-    params: list[object] = []
-    if gold:
-        params += [project.overlap, project.id, expert.id]
-    params += [project.overlap, project.id, project.overlap, expert.id]
-    params += [project.overlap, project.id, project.overlap, project.overlap, expert.id]
-    params += [project.overlap, project.id, project.overlap, expert.id]
-    rows = run_sql(_candidates_sql(lock=lock, gold=gold), params)
+    params = _params(expert, project, gold=gold, limit=PER_KIND)
+    rows = run_sql(_union(lock=lock, gold=gold), params)
     return [
         choice.Candidate(item_id=i, reserved=r, needed=n, is_gold=bool(g), priority=p)
         for i, r, n, g, p in rows
@@ -239,6 +252,6 @@ def claim_next_task(*, expert: User, project: Project | None = None) -> Lease:
             projects,
             blocked + capped,
             now,
-            has_room=lambda p: bool(candidates(expert, p, lock=False, gold=False)),
+            has_room=lambda p: open_untouched(expert, p, at_most=1) > 0,
         )
     )
