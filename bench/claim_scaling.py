@@ -52,6 +52,7 @@ def build(size: int, label: str, done: float = 0.0):  # type: ignore[no-untyped-
         Item.objects.filter(project=project, id__lt=first[complete]).update(
             reserved=project.overlap, judgment_count=project.overlap
         )
+        vacuum()  # what autovacuum does after so many changed rows; no dead index entries
     from assay.actions.imports import refresh_statistics
 
     refresh_statistics()  # as the import action does after a large upload
@@ -87,6 +88,14 @@ def run(project, experts, rounds: int) -> tuple[list[float], list[float]]:  # ty
     return claims, submits
 
 
+def vacuum() -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM assay_item")
+
+
 def empty_run(project, experts, rounds: int) -> list[float]:  # type: ignore[no-untyped-def]
     """Asking for work once every item is complete: the answer says why there is none."""
     from assay.actions.allocation import claim_next_task
@@ -96,6 +105,7 @@ def empty_run(project, experts, rounds: int) -> list[float]:  # type: ignore[no-
     Item.objects.filter(project=project).update(
         reserved=project.overlap, judgment_count=project.overlap
     )
+    vacuum()
     empties = []
     for _round in range(rounds):
         for expert in experts:
