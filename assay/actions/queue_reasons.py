@@ -15,10 +15,12 @@ from assay.models import Item, Judgment, Lease, Project, User
 from assay.sql import run_sql
 
 # Asked on every request for work, so written by hand (the ORM's compiler costs more than
-# the query); walks the (project, is_gold, reserved, id) index. The table name is the model's.
+# the query); seeks in the (project, is_gold, reserved, ...) index. ``is_gold = FALSE``, not
+# ``NOT is_gold``: SQLite uses only the former to seek, and with the latter walked the whole
+# project once no untouched item was left. The table name is the model's.
 _UNTOUCHED = (
     f"SELECT 1 FROM {Item._meta.db_table} "  # noqa: S608
-    "WHERE project_id = %s AND NOT is_gold AND reserved = 0 LIMIT 1"
+    "WHERE project_id = %s AND is_gold = FALSE AND reserved = 0 LIMIT 1"
 )
 DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
