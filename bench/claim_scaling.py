@@ -52,7 +52,7 @@ def build(size: int, label: str, done: float = 0.0):  # type: ignore[no-untyped-
         Item.objects.filter(project=project, id__lt=first[complete]).update(
             reserved=project.overlap, judgment_count=project.overlap
         )
-        vacuum()  # what autovacuum does after so many changed rows; no dead index entries
+        vacuum()  # as autovacuum would, after so many changed rows
     from assay.actions.imports import refresh_statistics
 
     refresh_statistics()  # as the import action does after a large upload
@@ -93,7 +93,7 @@ def vacuum() -> None:
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM assay_item")
+            cursor.execute("VACUUM assay_item")  # statistics left stale: the worst case
 
 
 def empty_run(project, experts, rounds: int) -> list[float]:  # type: ignore[no-untyped-def]

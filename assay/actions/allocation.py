@@ -53,7 +53,8 @@ _KIND = (
 _GOLD = _KIND.format(hint="", where="i.is_gold = TRUE", order="i.reserved, i.priority DESC, i.id")
 # Started items come in two ranges, so that complete items (most of a project that is
 # nearly done) are never walked over. Below the project's overlap every started item still
-# has room: the quality engine only ever raises an item's target above the overlap.
+# has room: the quality engine never sets a target below the overlap. (An item given a
+# lower target by hand is still filtered out correctly here, just not skipped by the index.)
 # Parameters: the overlap twice.
 _STARTED = _KIND.format(
     hint="",

@@ -17,10 +17,14 @@ from assay.sql import run_sql
 # Asked on every request for work, so written by hand (the ORM's compiler costs more than
 # the query); seeks in the (project, is_gold, reserved, ...) index. ``is_gold = FALSE``, not
 # ``NOT is_gold``: SQLite uses only the former to seek, and with the latter walked the whole
-# project once no untouched item was left. The table name is the model's.
+# project once no untouched item was left. The ORDER BY follows the index, so PostgreSQL
+# keeps to it even when its statistics still say every item is untouched (a scan that
+# stops at the first row looks cheaper, and reads the whole project when none is left).
+# The table name is the model's.
 _UNTOUCHED = (
     f"SELECT 1 FROM {Item._meta.db_table} "  # noqa: S608
-    "WHERE project_id = %s AND is_gold = FALSE AND reserved = 0 LIMIT 1"
+    "WHERE project_id = %s AND is_gold = FALSE AND reserved = 0 ORDER BY priority DESC, id "
+    "LIMIT 1"
 )
 DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
