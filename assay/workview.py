@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Min
-
 from assay import clock
 from assay.access import projects_open_to
 from assay.actions.allocation import open_untouched
@@ -32,12 +30,14 @@ class ProjectState:
 
 
 def _nothing_now(expert: User, project: Project) -> ProjectState:
-    held = held_by_others(expert, [project])
-    if not held.exists():
+    held = held_by_others(expert, [project], clock.now())
+    if not held.exists:
         return ProjectState(project, "nothing_now", "You have judged or returned every open item.")
-    retry = held.filter(expires_at__gt=clock.now()).aggregate(first=Min("expires_at"))["first"]
     return ProjectState(
-        project, "nothing_now", "Other experts are judging the remaining items.", retry_at=retry
+        project,
+        "nothing_now",
+        "Other experts are judging the remaining items.",
+        retry_at=held.first_expiry,
     )
 
 

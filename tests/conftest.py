@@ -143,6 +143,12 @@ def item_lines(count: int, *, start: int = 0) -> list[dict[str, Any]]:
     ]
 
 
+def work_entry(client: Client, project: Project) -> dict[str, Any]:
+    """The project's entry in the expert's work overview (``GET /api/v1/me/work``)."""
+    [entry] = [w for w in client.get("/api/v1/me/work").json() if w["project_id"] == project.id]
+    return entry  # type: ignore[no-any-return]
+
+
 def jsonl(rows: list[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(row) + "\n" for row in rows).encode()
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from assay import clock
 from assay.models import Item, Lease, Project, User
-from tests.conftest import item_lines, jsonl
+from tests.conftest import item_lines, jsonl, work_entry
 
 
 def next_task(client: Client, project: Project | None = None) -> dict[str, Any]:
@@ -237,11 +237,6 @@ def test_gold_marking_and_gold_upload(
     assert Item.objects.get(external_id="c1").metadata == {}
 
 
-def my_work(client: Client, project: Project) -> dict[str, Any]:
-    [entry] = [w for w in client.get("/api/v1/me/work").json() if w["project_id"] == project.id]
-    return entry  # type: ignore[no-any-return]
-
-
 def test_work_overview_counts_open_items_then_says_who_holds_the_rest(
     make_project: Callable[..., Project],
     erin: User,
@@ -255,15 +250,15 @@ def test_work_overview_counts_open_items_then_says_who_holds_the_rest(
     grace = api(make_expert("grace"))
     held = next_task(grace, project)["task"]
     client = api(erin)
-    entry = my_work(client, project)
+    entry = work_entry(client, project)
     assert (entry["state"], entry["available"]) == ("available", 2)  # gold is not counted
     work_through(client, project, 2, "overview")
-    entry = my_work(client, project)
+    entry = work_entry(client, project)
     assert entry["state"] == "nothing_now"
     assert "Other experts" in entry["message"]
     expires = Lease.objects.get(id=held["lease_id"]).expires_at
     assert abs(dt.datetime.fromisoformat(entry["retry_at"]) - expires) < dt.timedelta(seconds=1)
     judge(grace, held["lease_id"], "overview-grace")
-    entry = my_work(client, project)
+    entry = work_entry(client, project)
     assert (entry["state"], entry["retry_at"]) == ("nothing_now", None)
     assert "every open item" in entry["message"]

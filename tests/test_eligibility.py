@@ -14,6 +14,7 @@ from assay.actions import projects as project_actions
 from assay.actions.profiles import DomainEntry, ProfileUpdate, update_profile
 from assay.domain.eligibility import ExpertFacts, Requirements, unmet_requirements
 from assay.models import Credential, Domain, Project, QualificationTest, Skill, User
+from tests.conftest import work_entry
 
 
 def requirements(**changes: Any) -> Requirements:
@@ -85,16 +86,11 @@ def legal(make_project: Callable[..., Project], alice: User) -> Project:
     return project_actions.publish_project(actor=alice, project=project)
 
 
-def work(client: Client, project: Project) -> dict[str, Any]:
-    [entry] = [w for w in client.get("/api/v1/me/work").json() if w["project_id"] == project.id]
-    return entry  # type: ignore[no-any-return]
-
-
 def test_work_overview_explains_every_gap_then_opens_up(
     legal: Project, erin: User, api: Callable[[User], Client]
 ) -> None:
     client = api(erin)
-    entry = work(client, legal)
+    entry = work_entry(client, legal)
     assert entry["state"] == "not_eligible"
     codes = [u["code"] for u in entry["unmet"]]
     assert codes == ["domain_missing", "credential_required", "skill_too_low", "language_missing"]
@@ -139,14 +135,14 @@ def test_work_overview_explains_every_gap_then_opens_up(
         granted_at=clock.now(),
         expires_at=clock.now() + dt.timedelta(days=1),
     )
-    assert [u["code"] for u in work(client, legal)["unmet"]] == ["content_opt_out"]
+    assert [u["code"] for u in work_entry(client, legal)["unmet"]] == ["content_opt_out"]
 
     update_profile(
         expert=erin, update=ProfileUpdate(domains=[DomainEntry("law", 5)], languages={"de": "C2"})
     )
-    assert work(client, legal)["state"] == "available"
+    assert work_entry(client, legal)["state"] == "available"
     with clock.frozen(clock.now() + dt.timedelta(days=2)):  # the skill expired
-        assert [u["code"] for u in work(client, legal)["unmet"]] == ["skill_too_low"]
+        assert [u["code"] for u in work_entry(client, legal)["unmet"]] == ["skill_too_low"]
 
 
 def test_requirements_are_fixed_once_published(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.db.models import Count, F, Min, QuerySet
+from django.db.models import Count, F, Min, Q
 from django.db.models.functions import Coalesce
 
 from assay.actions.leases import EmptyQueue
@@ -117,15 +118,28 @@ def _combined(blocked: list[EmptyQueue]) -> EmptyQueue:
     )
 
 
-def held_by_others(expert: User, projects: list[Project]) -> QuerySet[Lease]:
-    """Active leases of others on open items (gold left out) the expert has not touched:
-    the work that may come back. Few rows, read through the active leases, not the items."""
-    return Lease.objects.filter(
-        project__in=projects,
-        state=Lease.State.ACTIVE,
-        item__is_gold=False,
-        item__judgment_count__lt=Coalesce(F("item__target_overlap"), F("project__overlap")),
-    ).exclude(item__leases__expert=expert)
+@dataclass(frozen=True)
+class HeldWork:
+    """Open items (gold left out) the expert has not touched that others hold leases on:
+    the work that may come back, and the first moment a live lease of theirs ends."""
+
+    exists: bool
+    first_expiry: dt.datetime | None
+
+
+def held_by_others(expert: User, projects: list[Project], now: dt.datetime) -> HeldWork:
+    """One query over the active leases (few rows), never over the projects' items."""
+    found = (
+        Lease.objects.filter(
+            project__in=projects,
+            state=Lease.State.ACTIVE,
+            item__is_gold=False,
+            item__judgment_count__lt=Coalesce(F("item__target_overlap"), F("project__overlap")),
+        )
+        .exclude(item__leases__expert=expert)
+        .aggregate(held=Count("id"), first=Min("expires_at", filter=Q(expires_at__gt=now)))
+    )
+    return HeldWork(found["held"] > 0, found["first"])
 
 
 def why_empty(
@@ -152,17 +166,16 @@ def why_empty(
     working = [p for p in projects if p.id not in capped_ids]
     if not working:
         return _combined(blocked)
-    held = held_by_others(expert, working)
-    if not held.exists() and not any(has_room(project) for project in working):
+    held = held_by_others(expert, working, now)
+    if not held.exists and not any(has_room(project) for project in working):
         return EmptyQueue(
             "all_judged",
             "You have judged or returned every item still open to you. More work appears "
             "when a requester uploads items or publishes a project.",
         )
-    retry_at = held.filter(expires_at__gt=now).aggregate(first=Min("expires_at"))["first"]
     return EmptyQueue(
         "all_leased",
         "Every remaining item is being judged by other experts right now. "
         "Items come back if their leases end without a judgment.",
-        retry_at=retry_at,
+        retry_at=held.first_expiry,
     )
