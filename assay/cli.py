@@ -72,7 +72,13 @@ def _serve(
 
 def _serve_processes(host: str, port: int, threads: int, workers: int) -> None:
     """Several worker processes (gunicorn, pre-forked): uses every core, unlike one process."""
+    from django.db import connections
     from gunicorn.app.wsgiapp import WSGIApplication
+
+    # The schema check above opened a connection; a forked worker would inherit its
+    # socket, and workers serving requests on their main thread (sync workers) would
+    # share it: one database session for every process, their results crossed.
+    connections.close_all()
 
     sys.argv = [
         "assay",

@@ -27,7 +27,17 @@ def run_sql(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     which costs more than the query itself there)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return list(cursor.fetchall()) if cursor.description else []
+        return list(cursor.fetchall()) if _has_rows(cursor.cursor) else []
+
+
+def _has_rows(raw: Any) -> bool:
+    """Whether the statement just run returned a result set. psycopg builds a column
+    object per column to answer ``description`` (most of a wide row's fetch cost); its
+    result's field count says the same for nothing."""
+    result = getattr(raw, "pgresult", None)
+    if result is not None:
+        return bool(result.nfields)
+    return raw.description is not None
 
 
 class Columns(Generic[M]):

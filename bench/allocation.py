@@ -22,6 +22,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -423,8 +424,10 @@ def run_database(name: str, args: argparse.Namespace) -> None:
                 cpu = [cpu_used(b, a) * 1000 / cycles for b, a in zip(before, after, strict=True)]
                 rss = peak_rss_mib(server.pid)
             finally:
-                server.terminate()
-                server.wait(timeout=20)
+                # Quick shutdown: gunicorn's graceful one (SIGTERM) can leave a sync
+                # worker waiting out its poll timeout; waitress stops on SIGINT too.
+                server.send_signal(signal.SIGINT)
+                server.wait(timeout=60)
             checks = verify(project_id, out["acked"])
             print(row(name, mode, k, out, elapsed, checks, rss, cpu), flush=True)
 

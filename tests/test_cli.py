@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -120,3 +124,93 @@ def test_serve_refuses_an_unmigrated_postgres_database(tmp_path: Path) -> None:
     finally:
         with psycopg.connect(POSTGRES, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_EXPERTS_SCRIPT = """
+import json, django
+django.setup()
+from assay.actions import accounts
+from assay.actions.profiles import ProfileUpdate, update_profile
+from assay.actions.tokens import create_token
+tokens = {}
+for n in range(6):
+    user = accounts.sign_up_expert(email=f"w{n}@serve.test", password="serve-test-2026", name="W")
+    update_profile(expert=user, update=ProfileUpdate(weekly_hours=10 + n))
+    tokens[10 + n] = create_token(user=user, name="serve")[1]
+print(json.dumps(tokens))
+"""
+
+
+def test_serve_with_worker_processes_keeps_each_request_in_its_own_session(
+    tmp_path: Path,
+) -> None:
+    """Sync workers serve on their main thread: each must open its own database session,
+    never one inherited from the server's start-up check (shared, it crosses results)."""
+    name = f"assay_serve_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = clean_env(
+        tmp_path,
+        ASSAY_DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{name}",
+        DJANGO_SETTINGS_MODULE="assay.settings",
+    )
+    server = None
+    try:
+        run = {"env": env, "capture_output": True, "text": True, "timeout": 120, "check": True}
+        subprocess.run([ASSAY, "migrate"], **run)  # type: ignore[call-overload]  # noqa: S603
+        made = subprocess.run([sys.executable, "-c", _EXPERTS_SCRIPT], **run)  # type: ignore[call-overload]  # noqa: S603
+        tokens = {int(hours): token for hours, token in json.loads(made.stdout).items()}
+        port = free_port()
+        server = subprocess.Popen(  # noqa: S603
+            [ASSAY, "serve", "--port", str(port), "--workers", "3", "--threads", "1"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        url = f"http://127.0.0.1:{port}/api/v1/me/profile"
+        wait_for(url)
+        answers: list[tuple[int, int, int]] = []
+
+        def ask(hours: int) -> None:
+            request = urllib.request.Request(
+                url, headers={"Authorization": f"Bearer {tokens[hours]}"}
+            )
+            for _ in range(40):
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                        answers.append(
+                            (hours, response.status, json.load(response)["weekly_hours"])
+                        )
+                except urllib.error.HTTPError as error:
+                    answers.append((hours, error.code, -1))
+                except (OSError, ValueError, KeyError):  # a broken or garbled answer
+                    answers.append((hours, 0, -1))
+
+        threads = [threading.Thread(target=ask, args=(h,)) for h in tokens for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(answers) == 6 * 2 * 40
+        assert [a for a in answers if a[1] != 200 or a[2] != a[0]] == []
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGINT)
+            server.communicate(timeout=60)
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def wait_for(url: str) -> None:
+    """Until the server answers at all (any HTTP status), for up to a minute."""
+    started = time.monotonic()
+    while time.monotonic() - started < 60:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("the server did not start")

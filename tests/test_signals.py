@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import statistics
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +22,7 @@ from assay.domain.signals import (
     COPIED,
     DUPLICATE,
     TOO_FAST,
+    Durations,
     copied_rationale,
     duplicate_rationale,
     normalize,
@@ -60,6 +63,13 @@ def test_fewer_than_ten_other_judgments_never_flag_too_fast(
     others: list[int], duration: int, minutes: int
 ) -> None:
     assert too_fast(duration, others, minutes) is None
+
+
+@given(st.lists(st.integers(0, 10**6), min_size=2, max_size=300))
+def test_duration_sums_give_the_textbook_mean_and_standard_deviation(values: list[int]) -> None:
+    summary = Durations.of(values)
+    assert math.isclose(summary.mean, statistics.fmean(values), rel_tol=1e-12)
+    assert math.isclose(summary.spread, statistics.stdev(values), rel_tol=1e-9, abs_tol=1e-9)
 
 
 def test_ten_other_judgments_are_enough() -> None:

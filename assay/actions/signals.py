@@ -12,7 +12,7 @@ from django.db.models import F, QuerySet
 
 from assay import clock
 from assay.access import access_project_for_requester
-from assay.domain.signals import DUPLICATE_MIN_WORDS, normalize, signals
+from assay.domain.signals import DUPLICATE_MIN_WORDS, Durations, normalize, signals
 from assay.errors import Conflict, InvalidInput
 from assay.models import Flag, Item, Judgment, Project, User
 from assay.sql import db_time, run_sql
@@ -31,7 +31,13 @@ _EARLIER = (
     "WHERE project_id = %s AND created_at <= %s AND NOT (created_at = %s AND id >= %s) "
     f"{{others}}ORDER BY created_at DESC, id DESC LIMIT {RECENT}"
 )
-_DURATIONS = _EARLIER.format(column="duration_seconds", others="")
+# The too-fast rule needs only the count, sum and sum of squares: added up in the
+# database, so the durations never travel (BIGINT: a square can pass 2**31).
+_DURATIONS = (
+    "SELECT COUNT(*), SUM(d), SUM(d * d) FROM ("  # noqa: S608
+    + _EARLIER.format(column="CAST(duration_seconds AS BIGINT) AS d", others="")
+    + ") AS recent"
+)
 _RATIONALES = _EARLIER.format(column="id, rationale", others="AND expert_id <> %s ")
 
 
@@ -67,7 +73,8 @@ def flags_for(judgment: Judgment) -> list[tuple[str, str]]:
     """The (kind, detail) of each flag this judgment raises; reads only."""
     at = db_time(judgment.created_at)
     earlier = [judgment.project_id, at, at, judgment.id]
-    durations = [d for (d,) in run_sql(_DURATIONS, earlier)]
+    [(count, total, squares)] = run_sql(_DURATIONS, earlier)
+    durations = Durations(int(count), int(total or 0), int(squares or 0))
     rationales: list[tuple[int, str]] = []
     if len(normalize(judgment.rationale).split()) >= DUPLICATE_MIN_WORDS:
         rows = run_sql(_RATIONALES, [*earlier, judgment.expert_id])

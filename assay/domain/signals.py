@@ -8,8 +8,8 @@ docs/quality-signals.md for what a flag does and does not do.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 TOO_FAST = "too_fast"
 COPIED = "copied_rationale"
@@ -39,7 +39,34 @@ def normalize(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def too_fast(duration: int, others: Sequence[int], estimated_minutes: int) -> Signal | None:
+@dataclass(frozen=True)
+class Durations:
+    """How many other judgments there are, and the sum and the sum of squares of their
+    durations: all the too-fast rule needs, so the database can add them up."""
+
+    count: int
+    total: int
+    squares: int
+
+    @classmethod
+    def of(cls, values: Iterable[int]) -> Durations:
+        listed = list(values)
+        return cls(len(listed), sum(listed), sum(v * v for v in listed))
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count
+
+    @property
+    def spread(self) -> float:
+        """The sample standard deviation, from exact integer sums (no cancellation)."""
+        n = self.count
+        return math.sqrt(max(n * self.squares - self.total**2, 0) / (n * (n - 1)))
+
+
+def too_fast(
+    duration: int, others: Durations | Sequence[int], estimated_minutes: int
+) -> Signal | None:
     """Flag a duration far below the project's other judgments, or below 10% of the estimate.
 
     Both rules need ``MIN_OTHERS`` other judgments, so early judgments are never
@@ -48,16 +75,16 @@ def too_fast(duration: int, others: Sequence[int], estimated_minutes: int) -> Si
     The second rule exists because durations are skewed: a few slow judgments
     push mean - 3 SD below zero, and the first rule then never fires.
     """
-    if len(others) < MIN_OTHERS:
+    summary = others if isinstance(others, Durations) else Durations.of(others)
+    if summary.count < MIN_OTHERS:
         return None
     reasons = []
-    mean = statistics.fmean(others)
-    spread = statistics.stdev(others)
+    mean, spread = summary.mean, summary.spread
     cutoff = mean - SD_BELOW * spread
     if spread > 0 and duration < cutoff:
         reasons.append(
             f"more than {SD_BELOW} standard deviations below the mean of the project's "
-            f"other {len(others)} judgments (mean {mean:.0f} s, SD {spread:.0f} s, "
+            f"other {summary.count} judgments (mean {mean:.0f} s, SD {spread:.0f} s, "
             f"cut-off {cutoff:.0f} s)"
         )
     floor = estimated_minutes * 60 * ESTIMATE_SHARE
@@ -139,7 +166,7 @@ def duplicate_rationale(rationale: str, others: Iterable[tuple[int, str]]) -> Si
 def signals(
     *,
     duration: int,
-    other_durations: Sequence[int],
+    other_durations: Durations | Sequence[int],
     estimated_minutes: int,
     rationale: str,
     response_a: str,
