@@ -5,7 +5,7 @@ and on PostgreSQL, and loaded from separate processes on the same machine.
 
     .venv/bin/python bench/allocation.py [--experts 20,100,500] [--seconds 15]
         [--rate 100] [--databases sqlite,postgres] [--modes closed,open]
-        [--workers 2] [--threads 8]
+        [--workers 2] [--threads 8] [--reference]
 
 Closed loop: K experts, no think time, for saturation throughput.
 Open loop: a fixed offered rate of cycles per second spread over K experts,
@@ -13,6 +13,11 @@ latency measured from each cycle's scheduled start (no coordinated omission).
 After each run the database is checked: items over their overlap, duplicate
 judgments per expert and item, submissions acknowledged but not stored, and
 server errors.
+
+``--reference`` adds, after each row, the same load on a bare Django server under the
+same gunicorn settings (``bench/bare_claim.py``: one claim statement for next, one insert
+for submit, nothing else), so Assay's figures sit beside what Django and the database
+alone reach on the same machine in the same run.
 """
 
 from __future__ import annotations
@@ -307,13 +312,23 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def start_server(
-    database_url: str, data_dir: str, threads: int, workers: int
+    database_url: str, data_dir: str, threads: int, workers: int, *, bare: bool = False
 ) -> tuple[subprocess.Popen[bytes], int]:
+    """``assay serve``, or with ``bare`` the reference server under the same gunicorn
+    settings (``assay/cli.py``: one connection per request, threaded or sync workers)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
     env |= {"ASSAY_DATABASE_URL": database_url, "ASSAY_DATA_DIR": data_dir}
+    command = [ASSAY, "serve", "--port", str(port), "--threads", str(threads)]
+    command += ["--workers", str(workers)]
+    if bare:
+        command = [sys.executable, "-m", "gunicorn", "--chdir", str(Path(__file__).parent)]
+        command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+        command += ["--threads", str(threads), "--keep-alive", "0", "--log-level", "warning"]
+        command += ["--worker-class", "gthread" if threads > 1 else "sync"]
+        command += ["bare_claim:application"]
     server = subprocess.Popen(
-        [ASSAY, "serve", "--port", str(port), "--threads", str(threads), "--workers", str(workers)],
+        command,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -326,7 +341,7 @@ def start_server(
             time.sleep(0.1)
     else:
         raise RuntimeError("the server did not start")
-    settle(server.pid, workers)
+    settle(server.pid, workers if workers > 1 or bare else 0)
     return server, port
 
 
@@ -337,7 +352,7 @@ def settle(pid: int, workers: int) -> None:
     for _ in range(300):
         pids = server_pids(pid)
         spent = cpu_used({}, cpu_seconds(pids))
-        if len(pids) > (workers if workers > 1 else 0) and spent == last:
+        if len(pids) > workers and spent == last:
             return
         last = spent
         time.sleep(0.5)
@@ -376,7 +391,7 @@ def database_url(name: str, workdir: Path) -> str:
 
 
 HEADER = (
-    f"{'db':<9}{'mode':<8}{'K':>5}{'cycles/s':>10}{'next p50':>10}{'p95':>8}{'p99':>8}"
+    f"{'db':<15}{'mode':<8}{'K':>5}{'cycles/s':>10}{'next p50':>10}{'p95':>8}{'p99':>8}"
     f"{'submit p50':>11}{'p95':>8}{'p99':>8}{'over':>6}{'dupes':>6}{'lost':>6}"
     f"{'5xx':>5}{'t/o':>5}{'late':>6}{'rss MiB':>9}"
     f"{'srv ms':>8}{'db ms':>8}"
@@ -395,7 +410,7 @@ def row(
 ) -> str:
     nxt, sub = out["next"], out["submit"]
     return (
-        f"{name:<9}{mode:<8}{k:>5}{len(out['acked']) / elapsed:>10.1f}"
+        f"{name:<15}{mode:<8}{k:>5}{len(out['acked']) / elapsed:>10.1f}"
         f"{percentile(nxt, 0.5):>10.1f}{percentile(nxt, 0.95):>8.1f}{percentile(nxt, 0.99):>8.1f}"
         f"{percentile(sub, 0.5):>11.1f}{percentile(sub, 0.95):>8.1f}{percentile(sub, 0.99):>8.1f}"
         f"{checks['over_overlap']:>6}{checks['duplicates']:>6}{checks['lost']:>6}"
@@ -404,32 +419,68 @@ def row(
     )
 
 
+def verify_bare(project_id: int, acked: list[str]) -> dict[str, int]:
+    """The reference server's counters: it keeps no leases, so duplicates are not counted."""
+    import bare_claim
+    from django.db import connection
+    from django.db.models import F
+
+    from assay.models import Item
+
+    over = Item.objects.filter(project_id=project_id, reserved__gt=F("project__overlap"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT idempotency_key FROM {bare_claim.TABLE}")  # noqa: S608
+        stored = {key for (key,) in cursor.fetchall()}
+    lost = sum(1 for key in acked if key not in stored)
+    return {"over_overlap": over.count(), "duplicates": 0, "lost": lost}
+
+
 def run_database(name: str, args: argparse.Namespace) -> None:
     """Every mode and K on one database; one process per database (settings load once)."""
-    from django.db import connections
-
     workdir = Path(tempfile.mkdtemp(prefix="assay-alloc-"))
     url = database_url(name, workdir)
     setup_django(url)
+    servers = ["assay", "bare"] if args.reference else ["assay"]
     for k in [int(x) for x in args.experts.split(",")]:
         for mode in args.modes.split(","):
-            project_id, tokens = prepare(url, args.items, k)
-            connections.close_all()
-            server, port = start_server(url, str(workdir), args.threads, args.workers)
-            try:
-                before = [cpu_seconds(server_pids(server.pid)), cpu_seconds(postgres_pids())]
-                out, elapsed = run_mode(mode, port, project_id, tokens, args.seconds, args.rate)
-                after = [cpu_seconds(server_pids(server.pid)), cpu_seconds(postgres_pids())]
-                cycles = max(1, len(out["acked"]))
-                cpu = [cpu_used(b, a) * 1000 / cycles for b, a in zip(before, after, strict=True)]
-                rss = peak_rss_mib(server.pid)
-            finally:
-                # Quick shutdown: gunicorn's graceful one (SIGTERM) can leave a sync
-                # worker waiting out its poll timeout; waitress stops on SIGINT too.
-                server.send_signal(signal.SIGINT)
-                server.wait(timeout=60)
-            checks = verify(project_id, out["acked"])
-            print(row(name, mode, k, out, elapsed, checks, rss, cpu), flush=True)
+            for kind in servers:
+                run_one(name, kind, mode, k, url, workdir, args)
+
+
+def run_one(
+    name: str,
+    kind: str,
+    mode: str,
+    k: int,
+    url: str,
+    workdir: Path,
+    args: argparse.Namespace,
+) -> None:
+    """One row: a fresh project, a fresh server, the load, then the database checked."""
+    import bare_claim  # configures nothing here: the settings are loaded already
+    from django.db import connections
+
+    bare = kind == "bare"
+    project_id, tokens = prepare(url, args.items, k)
+    if bare:
+        bare_claim.create_table()
+    connections.close_all()
+    server, port = start_server(url, str(workdir), args.threads, args.workers, bare=bare)
+    try:
+        before = [cpu_seconds(server_pids(server.pid)), cpu_seconds(postgres_pids())]
+        out, elapsed = run_mode(mode, port, project_id, tokens, args.seconds, args.rate)
+        after = [cpu_seconds(server_pids(server.pid)), cpu_seconds(postgres_pids())]
+        cycles = max(1, len(out["acked"]))
+        cpu = [cpu_used(b, a) * 1000 / cycles for b, a in zip(before, after, strict=True)]
+        rss = peak_rss_mib(server.pid)
+    finally:
+        # Quick shutdown: gunicorn's graceful one (SIGTERM) can leave a sync
+        # worker waiting out its poll timeout; waitress stops on SIGINT too.
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+    checks = (verify_bare if bare else verify)(project_id, out["acked"])
+    label = f"{name}-bare" if bare else name
+    print(row(label, mode, k, out, elapsed, checks, rss, cpu), flush=True)
 
 
 def main() -> None:
@@ -442,6 +493,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)  # one process per core here
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--modes", default="closed,open")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="after each row, the same load on bench/bare_claim.py (bare Django, no product)",
+    )
     args = parser.parse_args()
     names = args.databases.split(",")
     if len(names) == 1:
