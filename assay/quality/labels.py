@@ -215,6 +215,28 @@ def _start(data: Judgments, gold: tuple[IntArray, IntArray] | None) -> FloatArra
     return _clamp(np.ascontiguousarray(_vote_shares(_vote_counts(data)).T), gold)
 
 
+# How far an item with a tied majority starts toward the label majority vote picks.
+TIE_TILT = 1e-6
+
+
+def _tilt_ties(belief: FloatArray, data: Judgments) -> FloatArray:
+    """Move tied items a hair toward majority vote's choice (``argmax_preferring``).
+
+    A perfectly symmetric start is an unstable fixed point of full Dawid-Skene EM: the
+    last-bit rounding of its sums, which depends on how items, workers and rows happen to
+    be numbered, would pick the side. The tilt picks it by the tie rule instead, which
+    depends only on the labels; it is far too small to move any item that is not tied.
+    """
+    shares = belief.T
+    top = shares.max(axis=1, keepdims=True)
+    tied = np.flatnonzero(np.isclose(shares, top, rtol=1e-12, atol=0.0).sum(axis=1) > 1)
+    if tied.size:
+        chosen = argmax_preferring(shares[tied], _vote_counts(data).sum(axis=0))
+        belief[:, tied] *= 1.0 - TIE_TILT
+        belief[chosen, tied] += TIE_TILT
+    return belief
+
+
 def _class_prior(belief: FloatArray, smoothing: float) -> FloatArray:
     counts = belief.sum(axis=1) + smoothing
     prior: FloatArray = counts / counts.sum()
@@ -284,7 +306,8 @@ def dawid_skene(
 ) -> DawidSkeneResult:
     """Dawid-Skene EM with a full confusion matrix per worker.
 
-    Starts from majority-vote shares. ``smoothing`` is a symmetric Dirichlet
+    Starts from majority-vote shares, tied items tilted toward majority vote's choice
+    (``_tilt_ties``). ``smoothing`` is a symmetric Dirichlet
     pseudo-count added to every confusion cell and class-prior count: without it, a
     worker seen on one class gets zeros that veto the other classes for good.
     ``shrinkage`` is a number of virtual judgments per confusion row, spread like the
@@ -297,7 +320,7 @@ def dawid_skene(
     strength = float(data.n_classes if shrinkage is None else shrinkage)
     if strength < 0:
         raise ValueError("shrinkage must not be negative")
-    belief = _start(data, gold_codes)
+    belief = _tilt_ties(_start(data, gold_codes), data)
     log_likelihood, iterations, converged = -np.inf, 0, False
     while iterations < max_iter and not converged:
         iterations += 1
