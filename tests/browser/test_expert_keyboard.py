@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from tests.conftest import PASSWORD, jsonl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# The README's screenshot is rewritten only when asked, so a test run leaves the tree clean.
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "expert-task.png"
+UPDATE_SCREENSHOT = os.environ.get("ASSAY_UPDATE_SCREENSHOT") == "1"
 
 # (choice key, strength key or None, rationale, expected choice, expected strength)
 PLAN = [
@@ -39,7 +42,11 @@ def _lease(page: Page) -> str:
 
 
 def test_new_expert_signs_up_and_judges_three_tasks_by_keyboard_only(
-    live_server: LiveServer, page: Page, make_project: Callable[..., Project], alice: User
+    live_server: LiveServer,
+    page: Page,
+    make_project: Callable[..., Project],
+    alice: User,
+    tmp_path: Path,
 ) -> None:
     project = make_project(items=4, overlap=2, pay_cents=100, minutes=3)
     # A second guidelines version: judgments must record the current one, not the first.
@@ -94,8 +101,9 @@ def test_new_expert_signs_up_and_judges_three_tasks_by_keyboard_only(
         expect(form.locator("textarea[name=rationale]")).to_have_value(rationale)
 
         if number == 0:
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT))
+            shot = SCREENSHOT if UPDATE_SCREENSHOT else tmp_path / SCREENSHOT.name
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 0
 
         submitted[int(lease)] = (choice, strength, rationale)
         page.keyboard.press("Control+Enter")
