@@ -70,18 +70,12 @@ def _serve(
     serve(application, host=host, port=port, threads=threads, ident="assay")
 
 
-def _serve_processes(host: str, port: int, threads: int, workers: int) -> None:
-    """Several worker processes (gunicorn, pre-forked): uses every core, unlike one process."""
-    from django.db import connections
-    from gunicorn.app.wsgiapp import WSGIApplication
-
-    # The schema check above opened a connection; a forked worker would inherit its
-    # socket, and workers serving requests on their main thread (sync workers) would
-    # share it: one database session for every process, their results crossed.
-    connections.close_all()
-
-    sys.argv = [
-        "assay",
+def gunicorn_options(
+    host: str, port: int, threads: int, workers: int, app: str = "assay.wsgi:application"
+) -> list[str]:
+    """gunicorn's command-line options as ``assay serve`` uses them (the allocation
+    benchmark serves its bare reference server with the same ones)."""
+    return [
         "--bind",
         f"{host}:{port}",
         "--workers",
@@ -98,8 +92,21 @@ def _serve_processes(host: str, port: int, threads: int, workers: int) -> None:
         "-",
         "--log-level",
         "warning",
-        "assay.wsgi:application",
+        app,
     ]
+
+
+def _serve_processes(host: str, port: int, threads: int, workers: int) -> None:
+    """Several worker processes (gunicorn, pre-forked): uses every core, unlike one process."""
+    from django.db import connections
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    # The schema check above opened a connection; a forked worker would inherit its
+    # socket, and workers serving requests on their main thread (sync workers) would
+    # share it: one database session for every process, their results crossed.
+    connections.close_all()
+
+    sys.argv = ["assay", *gunicorn_options(host, port, threads, workers)]
     WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
 
 

@@ -315,18 +315,19 @@ def start_server(
     database_url: str, data_dir: str, threads: int, workers: int, *, bare: bool = False
 ) -> tuple[subprocess.Popen[bytes], int]:
     """``assay serve``, or with ``bare`` the reference server under the same gunicorn
-    settings (``assay/cli.py``: one connection per request, threaded or sync workers)."""
+    options (``assay.cli.gunicorn_options``)."""
+    from assay.cli import gunicorn_options
+
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
     env |= {"ASSAY_DATABASE_URL": database_url, "ASSAY_DATA_DIR": data_dir}
-    command = [ASSAY, "serve", "--port", str(port), "--threads", str(threads)]
-    command += ["--workers", str(workers)]
     if bare:
+        options = gunicorn_options("127.0.0.1", port, threads, workers, "bare_claim:application")
         command = [sys.executable, "-m", "gunicorn", "--chdir", str(Path(__file__).parent)]
-        command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
-        command += ["--threads", str(threads), "--keep-alive", "0", "--log-level", "warning"]
-        command += ["--worker-class", "gthread" if threads > 1 else "sync"]
-        command += ["bare_claim:application"]
+        command += options
+    else:
+        command = [ASSAY, "serve", "--port", str(port), "--threads", str(threads)]
+        command += ["--workers", str(workers)]
     server = subprocess.Popen(
         command,
         env=env,
@@ -341,18 +342,19 @@ def start_server(
             time.sleep(0.1)
     else:
         raise RuntimeError("the server did not start")
+    # gunicorn forks its workers; one-process `assay serve` (waitress) has no children.
     settle(server.pid, workers if workers > 1 or bare else 0)
     return server, port
 
 
-def settle(pid: int, workers: int) -> None:
+def settle(pid: int, children: int) -> None:
     """Wait until every worker process has booted and gone idle, so start-up is not
     measured: the port opens before the workers have loaded the application."""
     last = -1.0
     for _ in range(300):
         pids = server_pids(pid)
         spent = cpu_used({}, cpu_seconds(pids))
-        if len(pids) > workers and spent == last:
+        if len(pids) > children and spent == last:
             return
         last = spent
         time.sleep(0.5)
@@ -440,16 +442,16 @@ def run_database(name: str, args: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="assay-alloc-"))
     url = database_url(name, workdir)
     setup_django(url)
-    servers = ["assay", "bare"] if args.reference else ["assay"]
+    servers = [False, True] if args.reference else [False]
     for k in [int(x) for x in args.experts.split(",")]:
         for mode in args.modes.split(","):
-            for kind in servers:
-                run_one(name, kind, mode, k, url, workdir, args)
+            for bare in servers:
+                run_one(name, bare, mode, k, url, workdir, args)
 
 
 def run_one(
     name: str,
-    kind: str,
+    bare: bool,
     mode: str,
     k: int,
     url: str,
@@ -460,7 +462,6 @@ def run_one(
     import bare_claim  # configures nothing here: the settings are loaded already
     from django.db import connections
 
-    bare = kind == "bare"
     project_id, tokens = prepare(url, args.items, k)
     if bare:
         bare_claim.create_table()

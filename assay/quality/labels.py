@@ -231,7 +231,8 @@ def _tilt_ties(belief: FloatArray, data: Judgments) -> FloatArray:
     top = shares.max(axis=1, keepdims=True)
     tied = np.flatnonzero(np.isclose(shares, top, rtol=1e-12, atol=0.0).sum(axis=1) > 1)
     if tied.size:
-        chosen = argmax_preferring(shares[tied], _vote_counts(data).sum(axis=0))
+        overall = tally(data.labels, None, data.n_classes)  # majority vote's preference
+        chosen = argmax_preferring(shares[tied], overall)
         belief[:, tied] *= 1.0 - TIE_TILT
         belief[chosen, tied] += TIE_TILT
     return belief
